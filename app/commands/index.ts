@@ -1,0 +1,5 @@
+import { roleCommands } from "./roles.js";
+import type { Command } from "./types.js";
+
+/** Every `intake` subcommand. Each feature adds its commands here. */
+export const commands: readonly Command[] = [...roleCommands];

@@ -1,0 +1,54 @@
+import mongoose, { type Connection } from "mongoose";
+
+export interface Storage {
+  readonly connection: Connection;
+  /** Resolves when the server answers a ping; used by /readyz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects to MongoDB (or a compatible server) without blocking start-up: if the server is down, the
+ * connection keeps retrying in the background and `ping` fails until it is up, so /readyz can say so.
+ * `autoIndex` is off: indexes are created explicitly at start-up (see ensureIndexes in the models).
+ */
+export function connectStorage(uri: string): Storage {
+  const connection = mongoose.createConnection();
+  connection.set("autoIndex", false);
+  connection.set("autoCreate", false);
+  connection.on("error", () => {});
+  let closed = false;
+  let attempt: Promise<unknown> | undefined;
+
+  const open = (): Promise<unknown> => {
+    attempt ??= connection
+      .openUri(uri, { serverSelectionTimeoutMS: 2000, autoIndex: false, autoCreate: false })
+      .catch(() => {
+        attempt = undefined;
+      });
+    return attempt;
+  };
+  void open();
+
+  return {
+    connection,
+    async ping() {
+      if (closed) throw new Error("closed");
+      if (!isConnected(connection)) {
+        await open();
+        if (!isConnected(connection)) throw new Error("not connected");
+      }
+      const db = connection.db;
+      if (!db) throw new Error("not connected");
+      await db.command({ ping: 1 });
+    },
+    async close() {
+      closed = true;
+      await connection.close(true).catch(() => {});
+    },
+  };
+}
+
+function isConnected(connection: Connection): boolean {
+  return connection.readyState === mongoose.ConnectionStates.connected;
+}
