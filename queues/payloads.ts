@@ -1,0 +1,44 @@
+/**
+ * The queue map: every BullMQ queue, its name and its job payload. Producers and workers are typed from
+ * this one table. Payloads hold ciphertext (sealed envelopes), keyed hashes and ids only: BullMQ stores job
+ * data as clear JSON in Redis, so nothing a defender said or anything that identifies them may appear here
+ * unsealed.
+ */
+import type { Channel } from "../src/intake/messages.js";
+
+export const queueNames = {
+  screening: "screening",
+  outbound: "outbound",
+  maintenance: "maintenance",
+} as const;
+
+export type QueueName = (typeof queueNames)[keyof typeof queueNames];
+
+/** A completed intake, sealed to the intake public key by the ingress. Job id = intakeId. */
+export interface ScreeningJob {
+  v: 1;
+  intakeId: string;
+  /** Sealed envelope (base64url) of the intake JSON; only the screening worker can open it. */
+  sealed: string;
+}
+
+/**
+ * One turn of messages to one defender, sealed to the outbound public key (recipient address + texts).
+ * Job id is deterministic (conversation + inbound id, or a staff action id) so a replay adds nothing.
+ */
+export interface OutboundJob {
+  v: 1;
+  channel: Channel;
+  /** Lookup hash of the recipient, for opt-out checks and per-recipient ordering; never the address. */
+  recipient: string;
+  /** Sealed envelope (base64url) of the message list and the channel address. */
+  sealed: string;
+}
+
+export type MaintenanceJob = { v: 1; task: "purge-requests" | "expire-conversations" | "prune-dedupe" };
+
+export interface QueuePayloads {
+  screening: ScreeningJob;
+  outbound: OutboundJob;
+  maintenance: MaintenanceJob;
+}
