@@ -23,6 +23,11 @@ export interface Inbound {
   channel: Channel;
   /** Keyed BLAKE2b hash of the sender's channel identity (E.164 number or Telegram user id). */
   sender: string;
+  /**
+   * The raw channel address (Telegram chat id, E.164 number). Held in memory only: it may be written
+   * solely inside sealed or encrypted envelopes (conversation state, outbound jobs, the sealed intake).
+   */
+  address: string;
   /** Provider message id (Telegram update_id, Twilio MessageSid), used to apply each message once. */
   providerId: string;
   /** When it reached us, in ms since the epoch. */
