@@ -1,5 +1,6 @@
 import { roleCommands } from "./roles.js";
+import { staffAddCommand } from "./staff.js";
 import type { Command } from "./types.js";
 
 /** Every `intake` subcommand. Each feature adds its commands here. */
-export const commands: readonly Command[] = [...roleCommands];
+export const commands: readonly Command[] = [...roleCommands, staffAddCommand];
