@@ -8,7 +8,9 @@ import type { Channel } from "../src/intake/messages.js";
 
 export const queueNames = {
   screening: "screening",
-  outbound: "outbound",
+  /** One outbound queue per channel, so each has its own rate limit (Telegram global, Twilio per number). */
+  outboundTelegram: "outbound-telegram",
+  outboundSms: "outbound-sms",
   maintenance: "maintenance",
 } as const;
 
@@ -31,14 +33,27 @@ export interface OutboundJob {
   channel: Channel;
   /** Lookup hash of the recipient, for opt-out checks and per-recipient ordering; never the address. */
   recipient: string;
-  /** Sealed envelope (base64url) of the message list and the channel address. */
+  /** Sealed envelope (base64url) of an `OutboundMessage` (see queues/outbound-message.ts). */
   sealed: string;
+  /**
+   * Ordering: this job's sequence for the recipient (the inbox entry id that produced it, or a time-based
+   * id for staff replies), and the sequence of the previous job for the same recipient, which must be
+   * sent first.
+   */
+  seq: string;
+  after?: string;
 }
 
 export type MaintenanceJob = { v: 1; task: "purge-requests" | "expire-conversations" | "prune-dedupe" };
 
 export interface QueuePayloads {
   screening: ScreeningJob;
-  outbound: OutboundJob;
+  "outbound-telegram": OutboundJob;
+  "outbound-sms": OutboundJob;
   maintenance: MaintenanceJob;
+}
+
+/** The outbound queue of a channel. */
+export function outboundQueueName(channel: Channel): "outbound-telegram" | "outbound-sms" {
+  return channel === "telegram" ? queueNames.outboundTelegram : queueNames.outboundSms;
 }

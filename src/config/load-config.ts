@@ -32,6 +32,11 @@ export interface Config {
         readonly deleteAfterIngest: boolean;
       };
   readonly conversationTtlHours: number;
+  readonly limits: {
+    readonly perSenderPerMinute: number;
+    readonly intakesPerSenderPerDay: number;
+    readonly globalPerSecond: number;
+  };
   readonly retentionDays: number;
   readonly logLevel: Env["LOG_LEVEL"];
 }
@@ -88,6 +93,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     telegram,
     twilio,
     conversationTtlHours: e.CONVERSATION_TTL_HOURS,
+    limits: {
+      perSenderPerMinute: e.RATE_PER_SENDER_PER_MINUTE,
+      intakesPerSenderPerDay: e.INTAKES_PER_SENDER_PER_DAY,
+      globalPerSecond: e.RATE_GLOBAL_PER_SECOND,
+    },
     retentionDays: e.RETENTION_DAYS,
     logLevel: e.LOG_LEVEL,
   });

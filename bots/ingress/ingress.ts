@@ -1,0 +1,361 @@
+import { randomBytes } from "node:crypto";
+import type { Redis } from "ioredis";
+import { type OutboundMessage, outboundContext } from "../../queues/outbound-message.js";
+import { outboundQueueName } from "../../queues/payloads.js";
+import type { Queues } from "../../queues/queues.js";
+import { compareSeq, timeSeq } from "../../queues/sequence.js";
+import type { Inbound, Reply } from "../../src/intake/messages.js";
+import type { Log } from "../../src/log/index.js";
+import type { ConversationRecord } from "./conversation-record.js";
+import type { IngressEngine, IngressSealing } from "./ports.js";
+import { ingressKeys } from "./redis-keys.js";
+import { acceptScript, extendScript, releaseScript, saveStateScript, settleScript } from "./scripts.js";
+
+export type AcceptResult = "accepted" | "duplicate" | "busy" | "limited";
+
+export interface IngressOptions<S> {
+  redis: Redis;
+  prefix: string;
+  queues: Pick<Queues, "screening" | "outbound-telegram" | "outbound-sms">;
+  sealing: IngressSealing;
+  engine: IngressEngine<S>;
+  log: Log;
+  conversationTtlMs: number;
+  limits: { perSenderPerMinute: number; intakesPerSenderPerDay: number; globalPerSecond: number };
+  /** How long provider ids are remembered; Telegram and Twilio redeliver for well under this. */
+  dedupeTtlSec?: number;
+  /** Called after each applied entry (tests and metrics). */
+  onApplied?: (sender: string, entryId: string) => void;
+  /** Records ids of Telegram messages for /wipe (wired by the Telegram channel). */
+  onInboundMessageId?: (inbound: Inbound) => Promise<void>;
+  clock?: () => number;
+}
+
+export interface Ingress {
+  /**
+   * Stores one verified inbound message durably (encrypted) and returns at once; applying it happens
+   * right after, in the background. Safe to call from the webhook before acknowledging.
+   */
+  accept(inbound: Inbound): Promise<AcceptResult>;
+  /** Applies every pending entry of one conversation, in order, once. Resolves when done. */
+  drain(sender: string): Promise<void>;
+  /** Recovers conversations whose entries were accepted but not applied (a crashed process), and sends reminders. */
+  sweep(): Promise<{ recovered: number; reminded: number }>;
+  /** Waits for background drains to finish (shutdown, tests). */
+  idle(): Promise<void>;
+}
+
+const LOCK_MS = 30_000;
+const BATCH = 20;
+
+/**
+ * The channel-neutral ingress: dedupe, per-conversation inbox, one-at-a-time application in arrival order,
+ * encrypted state, rate limits, and the jobs each turn produces. Nothing it writes to Redis or BullMQ is
+ * readable without the state or outbound/intake secret keys.
+ */
+export function createIngress<S>(options: IngressOptions<S>): Ingress {
+  const { redis, sealing, engine, log, queues } = options;
+  const keys = ingressKeys(options.prefix);
+  const clock = options.clock ?? Date.now;
+  const dedupeTtlSec = options.dedupeTtlSec ?? 72 * 3600;
+  const ttlSec = Math.ceil(options.conversationTtlMs / 1000);
+  const running = new Set<Promise<void>>();
+  const encryptJson = (value: unknown, context: string) => sealing.encrypt(JSON.stringify(value), context);
+  const decryptJson = <T>(ciphertext: string, context: string): T =>
+    JSON.parse(sealing.decrypt(ciphertext, context)) as T;
+
+  async function loadRecord(sender: string): Promise<ConversationRecord<S> | undefined> {
+    const ciphertext = await redis.get(keys.state(sender));
+    return ciphertext ? decryptJson<ConversationRecord<S>>(ciphertext, `state:${sender}`) : undefined;
+  }
+
+  async function enqueueReplies(
+    sender: string,
+    inbound: Inbound,
+    replies: Reply[],
+    seq: string,
+    after?: string,
+  ) {
+    if (replies.length === 0) return;
+    const message: OutboundMessage = {
+      kind: "replies",
+      channel: inbound.channel,
+      address: inbound.address,
+      replies,
+    };
+    await enqueueOutbound(sender, inbound.channel, message, seq, after);
+  }
+
+  async function enqueueOutbound(
+    sender: string,
+    channel: Inbound["channel"],
+    message: OutboundMessage,
+    seq: string,
+    after?: string,
+  ) {
+    const sealed = sealing.sealOutbound(JSON.stringify(message), outboundContext(sender, seq));
+    const data = { v: 1 as const, channel, recipient: sender, sealed, seq, ...(after ? { after } : {}) };
+    // Deterministic job id: replaying the same entry after a crash adds nothing.
+    await queues[outboundQueueName(channel)].add("send", data, { jobId: `o-${sender}-${seq}` });
+  }
+
+  async function applyEntry(
+    sender: string,
+    record: ConversationRecord<S> | undefined,
+    entryId: string,
+    fields: Record<string, string>,
+  ): Promise<ConversationRecord<S>> {
+    const base: ConversationRecord<S> = record ?? {
+      v: 1,
+      engine: null,
+      lastEntryId: "0-0",
+      lastActivityAt: clock(),
+    };
+    const seq = entryId;
+    if (fields.k === "limited") {
+      const notice = engine.limitedNotice(engine.langOf(base.engine ?? undefined));
+      const last = await lastInboundAddress(base);
+      if (last) await enqueueReplies(sender, last, [notice], seq, base.lastOutSeq);
+      return { ...base, lastEntryId: entryId, lastOutSeq: last ? seq : base.lastOutSeq };
+    }
+    const inbound = decryptJson<Inbound>(fields.e ?? "", `inbox:${sender}`);
+    let current = base.engine ?? undefined;
+
+    if (current === undefined && inbound.body.kind !== "command") {
+      // A new conversation: count it against the sender's daily allowance.
+      const day = new Date(inbound.receivedAt).toISOString().slice(0, 10);
+      const started = await redis.incr(keys.intakesToday(sender, day));
+      if (started === 1) await redis.expire(keys.intakesToday(sender, day), 26 * 3600);
+      if (started > options.limits.intakesPerSenderPerDay) {
+        await enqueueReplies(
+          sender,
+          inbound,
+          [engine.limitedNotice(engine.langOf(undefined))],
+          seq,
+          base.lastOutSeq,
+        );
+        return { ...base, lastEntryId: entryId, lastOutSeq: seq, lastActivityAt: inbound.receivedAt };
+      }
+    }
+
+    let outcome: ReturnType<IngressEngine<S>["step"]>;
+    try {
+      outcome = engine.step(current, inbound, inbound.receivedAt);
+    } catch (err) {
+      // A bug must not wedge the conversation: skip the entry, log without content.
+      log.error("ingress.step_failed", { channel: inbound.channel, err: err as Error });
+      return { ...base, lastEntryId: entryId, lastActivityAt: inbound.receivedAt };
+    }
+
+    let lastOutSeq = base.lastOutSeq;
+    for (const effect of outcome.effects) {
+      if (effect.type === "complete") {
+        const intakeId = effect.intake.intakeId;
+        const sealed = sealing.sealIntake(JSON.stringify(effect.intake), intakeId);
+        await queues.screening.add("screen", { v: 1, intakeId, sealed }, { jobId: `i-${intakeId}` });
+        log.info("intake.submitted", { channel: inbound.channel });
+      } else if (effect.type === "opt-out") {
+        await redis.set(keys.optOut(sender), "1");
+      } else if (effect.type === "opt-in") {
+        await redis.del(keys.optOut(sender));
+      } else if (effect.type === "wipe-chat" && inbound.channel === "telegram") {
+        const confirm = outcome.replies[0];
+        if (confirm) {
+          const message: OutboundMessage = {
+            kind: "wipe",
+            channel: "telegram",
+            address: inbound.address,
+            confirm,
+          };
+          await enqueueOutbound(sender, "telegram", message, seq, lastOutSeq);
+          lastOutSeq = seq;
+        }
+      }
+    }
+    const wiped = outcome.effects.some((e) => e.type === "wipe-chat") && inbound.channel === "telegram";
+    if (!wiped && outcome.replies.length > 0) {
+      await enqueueReplies(sender, inbound, outcome.replies, seq, lastOutSeq);
+      lastOutSeq = seq;
+    }
+    current = outcome.state ?? undefined;
+    return {
+      v: 1,
+      engine: current ?? null,
+      lastEntryId: entryId,
+      ...(lastOutSeq ? { lastOutSeq } : {}),
+      lastActivityAt: inbound.receivedAt,
+    };
+  }
+
+  /** The reply address of a conversation, for notices that are not answers to a decrypted entry. */
+  async function lastInboundAddress(record: ConversationRecord<S>): Promise<Inbound | undefined> {
+    const state = record.engine as { replyAddress?: string; channel?: Inbound["channel"] } | null;
+    if (!state?.replyAddress || !state.channel) return undefined;
+    return {
+      channel: state.channel,
+      address: state.replyAddress,
+      sender: "",
+      providerId: "",
+      receivedAt: clock(),
+      body: { kind: "text", text: "" },
+    };
+  }
+
+  async function drainOnce(sender: string): Promise<boolean> {
+    const token = randomBytes(12).toString("base64url");
+    const lockKey = keys.lock(sender);
+    if ((await redis.set(lockKey, token, "PX", LOCK_MS, "NX")) !== "OK") return false;
+    try {
+      for (;;) {
+        let record = await loadRecord(sender);
+        const start = record ? `(${record.lastEntryId}` : "-";
+        const entries = await redis.xrange(keys.inbox(sender), start, "+", "COUNT", BATCH);
+        if (entries.length === 0) break;
+        for (const [entryId, flat] of entries) {
+          if (record && compareSeq(entryId, record.lastEntryId) <= 0) continue;
+          const fields: Record<string, string> = {};
+          for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i] as string] = flat[i + 1] as string;
+          const next = await applyEntry(sender, record, entryId, fields);
+          const ciphertext = encryptJson(next, `state:${sender}`);
+          const saved = await redis.eval(
+            saveStateScript,
+            3,
+            lockKey,
+            keys.state(sender),
+            keys.inbox(sender),
+            token,
+            ciphertext,
+            ttlSec,
+            entryId,
+          );
+          if (saved !== 1) {
+            log.warn("ingress.lock_lost");
+            return true;
+          }
+          await scheduleReminder(sender, next);
+          record = next;
+          options.onApplied?.(sender, entryId);
+          await redis.eval(extendScript, 1, lockKey, token, LOCK_MS);
+        }
+      }
+      await redis.eval(settleScript, 2, keys.inbox(sender), keys.pending, sender);
+      return true;
+    } finally {
+      await redis.eval(releaseScript, 1, lockKey, token);
+    }
+  }
+
+  async function scheduleReminder(sender: string, record: ConversationRecord<S>) {
+    if (record.engine === null) {
+      await redis.zrem(keys.reminders, sender);
+      return;
+    }
+    // Remind once, a quarter of the TTL before the conversation lapses.
+    const at = record.lastActivityAt + Math.round(options.conversationTtlMs * 0.75);
+    await redis.zadd(keys.reminders, at, sender);
+  }
+
+  async function drain(sender: string): Promise<void> {
+    // Another process may hold the lock; it re-reads the inbox before letting go, and the sweeper recovers
+    // anything left if it crashed. Retry a few times so a message arriving during a release is not stranded.
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const drained = await drainOnce(sender);
+      const remaining = await redis.xlen(keys.inbox(sender));
+      if (drained && remaining === 0) return;
+      if (remaining === 0) return;
+      await new Promise((r) => setTimeout(r, drained ? 0 : 20 + attempt * 10));
+    }
+  }
+
+  function track(work: Promise<void>) {
+    const p = work
+      .catch((err: unknown) => log.error("ingress.drain_failed", { err: err as Error }))
+      .finally(() => running.delete(p));
+    running.add(p);
+  }
+
+  return {
+    async accept(inbound) {
+      const now = clock();
+      const window = Math.floor(now / 60_000);
+      const providerHash = sealing.hashProviderId(inbound.channel, inbound.providerId);
+      const ciphertext = encryptJson(inbound, `inbox:${inbound.sender}`);
+      const [status] = (await redis.eval(
+        acceptScript,
+        6,
+        keys.dedupe(inbound.channel, providerHash),
+        keys.inbox(inbound.sender),
+        keys.pending,
+        keys.rate(inbound.sender, window),
+        keys.limitedNotified(inbound.sender, window),
+        keys.global(Math.floor(now / 1000)),
+        dedupeTtlSec,
+        ciphertext,
+        now,
+        inbound.sender,
+        options.limits.perSenderPerMinute,
+        60,
+        options.limits.globalPerSecond,
+        ttlSec,
+      )) as [string, string];
+      if (status === "accepted" || status === "limited-first") {
+        if (status === "accepted") await options.onInboundMessageId?.(inbound);
+        track(drain(inbound.sender));
+        return status === "accepted" ? "accepted" : "limited";
+      }
+      if (status === "limited") log.warn("ingress.sender_limited", { channel: inbound.channel });
+      return status as AcceptResult;
+    },
+
+    drain,
+
+    async sweep() {
+      const now = clock();
+      let recovered = 0;
+      const stale = await redis.zrangebyscore(keys.pending, "-inf", now - 5_000, "LIMIT", 0, 100);
+      for (const sender of stale) {
+        await drain(sender);
+        recovered++;
+      }
+      let reminded = 0;
+      const due = await redis.zrangebyscore(keys.reminders, "-inf", now, "LIMIT", 0, 100);
+      for (const sender of due) {
+        const token = randomBytes(12).toString("base64url");
+        if ((await redis.set(keys.lock(sender), token, "PX", LOCK_MS, "NX")) !== "OK") continue;
+        try {
+          const record = await loadRecord(sender);
+          await redis.zrem(keys.reminders, sender);
+          if (!record?.engine) continue;
+          const replies = engine.reminder(record.engine, now);
+          const to = await lastInboundAddress(record);
+          if (!replies || !to) continue;
+          // Stream-id shaped, after any entry of the same millisecond, so ordering compares it like an entry.
+          const seq = timeSeq(now);
+          await enqueueReplies(sender, to, replies, seq, record.lastOutSeq);
+          const next: ConversationRecord<S> = { ...record, lastOutSeq: seq };
+          const remainingMs = Math.max(1000, record.lastActivityAt + options.conversationTtlMs - now);
+          await redis.eval(
+            saveStateScript,
+            3,
+            keys.lock(sender),
+            keys.state(sender),
+            keys.inbox(sender),
+            token,
+            encryptJson(next, `state:${sender}`),
+            Math.ceil(remainingMs / 1000),
+            "",
+          );
+          reminded++;
+        } finally {
+          await redis.eval(releaseScript, 1, keys.lock(sender), token);
+        }
+      }
+      if (recovered + reminded > 0) log.info("ingress.swept", { recovered, reminded });
+      return { recovered, reminded };
+    },
+
+    async idle() {
+      while (running.size > 0) await Promise.all([...running]);
+    },
+  };
+}

@@ -1,0 +1,33 @@
+/**
+ * Every Redis key the ingress writes, in one place. Keys carry only keyed hashes (never a phone number or
+ * chat id); values are ciphertext or counters.
+ */
+export function ingressKeys(prefix: string) {
+  const p = `${prefix}:in`;
+  return {
+    /** Set when a provider message id was accepted; its TTL outlives provider redelivery (48 h+). */
+    dedupe: (channel: string, providerHash: string) => `${p}:dedupe:${channel}:${providerHash}`,
+    /** Stream of encrypted inbound entries of one conversation, applied in order then deleted. */
+    inbox: (sender: string) => `${p}:inbox:${sender}`,
+    /** Encrypted conversation state (engine state + the last applied inbox id). */
+    state: (sender: string) => `${p}:state:${sender}`,
+    /** Processing lock of one conversation (a token; fenced writes check it). */
+    lock: (sender: string) => `${p}:lock:${sender}`,
+    /** Senders with unapplied inbox entries, scored by first arrival: the sweeper's recovery list. */
+    pending: `${p}:pending`,
+    /** Conversations due for a reminder, scored by when. */
+    reminders: `${p}:reminders`,
+    /** Per-sender message counter for the current window. */
+    rate: (sender: string, window: number) => `${p}:rate:${sender}:${window}`,
+    /** Set once a limited sender has been told, for the rest of the window. */
+    limitedNotified: (sender: string, window: number) => `${p}:limited:${sender}:${window}`,
+    /** All senders' messages in the current second. */
+    global: (second: number) => `${p}:global:${second}`,
+    /** New intakes started by one sender on one day. */
+    intakesToday: (sender: string, day: string) => `${p}:intakes:${sender}:${day}`,
+    /** SMS opt-out (STOP) by lookup hash: nothing is sent until START. */
+    optOut: (sender: string) => `${p}:optout:${sender}`,
+  };
+}
+
+export type IngressKeys = ReturnType<typeof ingressKeys>;
