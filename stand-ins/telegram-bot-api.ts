@@ -116,6 +116,8 @@ export interface TelegramStandIn {
   /** Every present message of the chat, both sides. */
   chatHistory(chatId: number): TelegramStoredMessage[];
   webhookInfo(): WebhookState | undefined;
+  /** Sends webhook updates to this local URL whatever URL setWebhook registered (undefined: that URL). */
+  routeWebhookTo(localUrl: string | undefined): void;
   failNext(options: FailNextOptions): void;
   chaos(options: ChaosOptions | undefined): void;
   /** Until when (ms) the stand-in told the client to wait before calling for this chat again. */
@@ -235,6 +237,7 @@ export async function startTelegramStandIn(options: TelegramStandInOptions = {})
   const defaultToken = tokens[0];
   if (defaultToken === undefined) throw new Error("startTelegramStandIn: give at least one token");
   const clock = options.clock ?? Date.now;
+  let deliverTo = options.deliverTo;
   const botUsername = options.botUsername ?? "hrd_intake_standin_bot";
 
   let callLog: TelegramCall[] = [];
@@ -646,7 +649,7 @@ export async function startTelegramStandIn(options: TelegramStandInOptions = {})
     if (allowed && allowed.length > 0 && type !== undefined && !allowed.includes(type)) return { update };
     const headers: Record<string, string> = { "content-type": "application/json" };
     if (secret !== null && secret !== undefined) headers["x-telegram-bot-api-secret-token"] = secret;
-    const response = await fetch(options.deliverTo ?? webhook.url, {
+    const response = await fetch(deliverTo ?? webhook.url, {
       method: "POST",
       headers,
       body: JSON.stringify(update),
@@ -681,6 +684,9 @@ export async function startTelegramStandIn(options: TelegramStandInOptions = {})
     messagesTo: (chatId) => [...(chats.get(chatId)?.values() ?? [])].filter((m) => m.fromBot),
     chatHistory: (chatId) => [...(chats.get(chatId)?.values() ?? [])],
     webhookInfo: () => (webhook ? { ...webhook } : undefined),
+    routeWebhookTo: (localUrl) => {
+      deliverTo = localUrl;
+    },
     failNext: (opts) => {
       faults.push({ ...opts });
     },

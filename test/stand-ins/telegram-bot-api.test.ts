@@ -1,5 +1,6 @@
 import { createServer } from "node:http";
-import { Api, Bot, GrammyError } from "grammy";
+import Fastify from "fastify";
+import { Api, Bot, GrammyError, webhookCallback } from "grammy";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { closeServer, listenLoopback, readBody } from "../../stand-ins/http-util.js";
 import { startTelegramStandIn, type TelegramStandIn } from "../../stand-ins/telegram-bot-api.js";
@@ -221,6 +222,41 @@ describe("Telegram Bot API stand-in", () => {
       expect(tg.webhookInfo()).toBeUndefined();
     } finally {
       await closeServer(app);
+    }
+  });
+
+  it("drives a real grammY webhook on fastify, which checks the secret token", async () => {
+    const bot = new Bot(tg.token, { client: { apiRoot: tg.apiRoot } });
+    await bot.init();
+    bot.command("start", (ctx) => ctx.reply("welcome"));
+    bot.callbackQuery("go", async (ctx) => {
+      await ctx.answerCallbackQuery();
+      await ctx.editMessageText("went");
+    });
+    const app = Fastify();
+    app.post("/webhooks/telegram", webhookCallback(bot, "fastify", { secretToken: "right_secret" }));
+    const local = await app.listen({ host: "127.0.0.1", port: 0 });
+    try {
+      tg.routeWebhookTo(`${local}/webhooks/telegram`);
+      await bot.api.setWebhook("https://intake.example.org/webhooks/telegram", {
+        secret_token: "right_secret",
+      });
+      const start = await tg.userSends(CHAT, "/start");
+      expect(start.status).toBe(200);
+      expect(tg.messagesTo(CHAT).map((m) => m.text)).toEqual(["welcome"]);
+      const message = tg.messagesTo(CHAT)[0];
+      const press = await tg.userPresses(CHAT, message?.message_id ?? 0, "go");
+      expect(press.status).toBe(200);
+      expect(tg.answeredCallbacks()).toHaveLength(1);
+      expect(tg.messagesTo(CHAT).map((m) => m.text)).toEqual(["went"]);
+
+      const forged = await tg.postRawUpdate(start.update, { secret: "wrong_secret" });
+      expect(forged.status).toBe(401);
+      const missing = await tg.postRawUpdate(start.update, { secret: null });
+      expect(missing.status).toBe(401);
+      expect(tg.calls("sendMessage")).toHaveLength(1);
+    } finally {
+      await app.close();
     }
   });
 

@@ -1,7 +1,7 @@
-import { createServer } from "node:http";
+import formbody from "@fastify/formbody";
+import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
 import twilio from "twilio";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { closeServer, listenLoopback, parseForm, readBody } from "../../stand-ins/http-util.js";
 import { countSegments, startTwilioStandIn, type TwilioStandIn } from "../../stand-ins/twilio-api.js";
 import { createTwilioClient } from "../../stand-ins/twilio-client.js";
 
@@ -17,22 +17,28 @@ interface Received {
   valid: boolean;
 }
 
-/** A tiny app that checks X-Twilio-Signature against the PUBLIC URL, as production must. */
+/** A tiny fastify app that checks X-Twilio-Signature against the PUBLIC URL, as production must. */
 async function startReceiver(): Promise<{ base: string; received: Received[]; close: () => Promise<void> }> {
   const received: Received[] = [];
-  const server = createServer((req, res) => {
-    readBody(req).then((body) => {
-      const params = parseForm(body);
-      const signature = req.headers["x-twilio-signature"];
-      const valid =
-        typeof signature === "string" &&
-        twilio.validateRequest(TOKEN, signature, `${PUBLIC}${req.url}`, params);
-      received.push({ path: req.url ?? "", params, valid });
-      res.writeHead(valid ? 200 : 403, { "content-type": "text/xml" }).end(valid ? "<Response/>" : "");
-    });
-  });
-  const base = await listenLoopback(server, 0);
-  return { base, received, close: () => closeServer(server) };
+  const app = Fastify();
+  await app.register(formbody);
+  const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const params = request.body as Record<string, string>;
+    const signature = request.headers["x-twilio-signature"];
+    const valid =
+      typeof signature === "string" &&
+      twilio.validateRequest(TOKEN, signature, `${PUBLIC}${request.url}`, params);
+    received.push({ path: request.url, params, valid });
+    if (!valid) {
+      await reply.code(403).send();
+      return;
+    }
+    await reply.type("text/xml").send("<Response/>");
+  };
+  app.post("/webhooks/twilio/sms", handler);
+  app.post("/webhooks/twilio/status", handler);
+  const base = await app.listen({ host: "127.0.0.1", port: 0 });
+  return { base, received, close: () => app.close() };
 }
 
 describe("Twilio REST stand-in", () => {
