@@ -10,6 +10,10 @@ export const errorCodes = {
     message: "A key this role needs is missing; run `intake keys init` or check KEYS_DIR",
   },
   KEY_INVALID: { status: 500, message: "A key file is malformed" },
+  KEYS_EXIST: {
+    status: 500,
+    message: "Key files already exist there; refusing to overwrite (use `intake keys rotate`)",
+  },
   KEY_REUSED: {
     status: 500,
     message: "Two different key purposes share the same key material; generate separate keys",

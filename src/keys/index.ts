@@ -1,0 +1,30 @@
+/**
+ * Key directory (Node only): generation, rotation and per-role loading of the service keys.
+ * Format and who holds what: docs/crypto.md.
+ */
+export {
+  filesByRole,
+  generateKeys,
+  listPublicKeys,
+  type PublicKeyInfo,
+  rotateKey,
+  setTeamPublicKey,
+} from "./generate-keys.js";
+export {
+  type KeyName,
+  keyKinds,
+  MANIFEST_FILE,
+  type Manifest,
+  type ManifestEntry,
+  readManifest,
+  SERVICE_KEY_NAMES,
+  type ServiceKeyName,
+  secretFileName,
+} from "./key-directory.js";
+export {
+  type KeyRole,
+  loadRoleKeys,
+  type RoleKeys,
+  type ServeKeys,
+  type WorkKeys,
+} from "./load-role-keys.js";

@@ -1,0 +1,44 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll } from "vitest";
+import { cryptoReady, generateBoxKeyPair, newKeyId } from "../../src/crypto/index.js";
+import {
+  generateKeys,
+  loadRoleKeys,
+  type ServeKeys,
+  setTeamPublicKey,
+  type WorkKeys,
+} from "../../src/keys/index.js";
+import { createLogger } from "../../src/log/index.js";
+
+/** A full key set for tests, including the team key pair that in production exists only in staff browsers. */
+export interface TestKeys {
+  readonly dir: string;
+  readonly serve: ServeKeys;
+  readonly work: WorkKeys;
+  readonly team: { readonly keyId: string; readonly publicKey: Uint8Array; readonly secretKey: Uint8Array };
+}
+
+/**
+ * Creates real key files in a fresh temp dir (via `generateKeys`, with a team public key in the manifest) and
+ * loads them for both roles. Call at the top level of a test file (`const keys = await makeTestKeys()`); the
+ * dir is removed after the file. Cheap: no Argon2id.
+ */
+export async function makeTestKeys(): Promise<TestKeys> {
+  const dir = mkdtempSync(join(tmpdir(), "intake-keys-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  await cryptoReady();
+  const keysDir = join(dir, "keys");
+  await generateKeys(keysDir);
+  const pair = generateBoxKeyPair();
+  const keyId = newKeyId();
+  setTeamPublicKey(keysDir, keyId, pair.publicKey);
+  const log = createLogger({ level: "silent" });
+  return {
+    dir: keysDir,
+    serve: await loadRoleKeys(keysDir, "serve", log),
+    work: await loadRoleKeys(keysDir, "work", log),
+    team: { keyId, publicKey: pair.publicKey, secretKey: pair.secretKey },
+  };
+}
