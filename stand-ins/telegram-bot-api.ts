@@ -138,6 +138,9 @@ export interface TelegramStandIn {
   userSendsDocument(chatId: number, fileName: string, options?: UserOptions): Promise<Delivery>;
   /** Delivers an update exactly as given (for replays and wrong secrets). `secret: null` omits the header. */
   postRawUpdate(update: JsonObject, options?: { secret?: string | null }): Promise<Delivery>;
+  /** The user blocks the bot: every later call for this chat fails with 403 until `userUnblocksBot`. */
+  userBlocksBot(chatId: number): void;
+  userUnblocksBot(chatId: number): void;
   /** Answered callback queries by id. */
   answeredCallbacks(): string[];
   waitFor<T>(predicate: () => T | undefined | null | false, timeoutMs?: number): Promise<T>;
@@ -259,6 +262,7 @@ export async function startTelegramStandIn(options: TelegramStandInOptions = {})
   let nextCallbackId = 1n;
   let openCallbacks = new Set<string>();
   let answered: string[] = [];
+  let blockedChats = new Set<number>();
   let globalBucket: TokenBucket | undefined;
   let chatBuckets = new Map<number, TokenBucket>();
 
@@ -607,6 +611,7 @@ export async function startTelegramStandIn(options: TelegramStandInOptions = {})
       }
       const fault = injectedFault(method, chatId);
       if (fault) throw fault;
+      if (chatId !== undefined && blockedChats.has(chatId)) throw faultToError({ code: 403 });
       checkRate(method, chatId, now);
       const result = await dispatch(token, method.toLowerCase(), params, now);
       sendJson(res, 200, { ok: true, result });
@@ -765,6 +770,12 @@ export async function startTelegramStandIn(options: TelegramStandInOptions = {})
       ),
     postRawUpdate: (update, opts) =>
       deliver(update, opts?.secret === undefined ? webhook?.secret_token : opts.secret),
+    userBlocksBot: (chatId) => {
+      blockedChats.add(chatId);
+    },
+    userUnblocksBot: (chatId) => {
+      blockedChats.delete(chatId);
+    },
     answeredCallbacks: () => [...answered],
     waitFor: (predicate, timeoutMs = 5_000) => waitUntil(predicate, timeoutMs, "telegram stand-in condition"),
     reset: () => {
@@ -778,6 +789,7 @@ export async function startTelegramStandIn(options: TelegramStandInOptions = {})
       pendingUpdates = [];
       openCallbacks = new Set();
       answered = [];
+      blockedChats = new Set();
       resetBuckets();
     },
     close: async () => {

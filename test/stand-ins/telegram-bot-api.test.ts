@@ -120,6 +120,24 @@ describe("Telegram Bot API stand-in", () => {
     await expect(api.getMe()).resolves.toMatchObject({ is_bot: true });
   });
 
+  it("lets the bot delete both sides of a private chat, and emulates a user who blocked the bot", async () => {
+    const api = new Api(tg.token, { apiRoot: tg.apiRoot });
+    await tg.userSends(CHAT, "my secret answer");
+    const reply = await api.sendMessage(CHAT, "noted");
+    const ids = tg.chatHistory(CHAT).map((m) => m.message_id);
+    expect(ids).toEqual([1, reply.message_id]);
+    expect(await api.deleteMessages(CHAT, ids)).toBe(true);
+    expect(tg.chatHistory(CHAT)).toEqual([]);
+    expect(tg.calls("deleteMessages")[0]?.params.message_ids).toEqual(ids);
+
+    tg.userBlocksBot(CHAT);
+    const blocked = (await api.sendMessage(CHAT, "x").catch((e: unknown) => e)) as GrammyError;
+    expect(blocked.error_code).toBe(403);
+    expect(blocked.description).toBe("Forbidden: bot was blocked by the user");
+    tg.userUnblocksBot(CHAT);
+    await expect(api.sendMessage(CHAT, "back")).resolves.toMatchObject({ text: "back" });
+  });
+
   it("chaos mode fails a seeded share of sends and a client honouring retry_after never violates it", async () => {
     tg.chaos({ method: "sendMessage", probability: 1 / 3, retryAfter: 2, seed: 42 });
     const api = new Api(tg.token, { apiRoot: tg.apiRoot });

@@ -71,6 +71,8 @@ describe("Twilio REST stand-in", () => {
     expect(created.dateCreated).toBeInstanceOf(Date);
     expect(tw.messagesTo(USER).map((m) => m.resource.body)).toEqual(["Hello"]);
 
+    const listed = await client.messages.list({ to: USER });
+    expect(listed.map((m) => m.sid)).toEqual([created.sid]);
     const fetched = await client.messages(created.sid).fetch();
     expect(fetched.body).toBe("Hello");
     expect(await client.messages(created.sid).remove()).toBe(true);
