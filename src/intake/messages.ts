@@ -8,7 +8,16 @@ export type Lang = "en" | "fr" | "es" | "ar" | "ru";
 export const langs: readonly Lang[] = ["en", "fr", "es", "ar", "ru"];
 
 /** Commands available at every step, in every language (adapters map words and /commands to these). */
-export type CommandName = "start" | "help" | "back" | "restart" | "language" | "delete" | "wipe" | "stop" | "unstop";
+export type CommandName =
+  | "start"
+  | "help"
+  | "back"
+  | "restart"
+  | "language"
+  | "delete"
+  | "wipe"
+  | "stop"
+  | "unstop";
 
 /** What the defender sent, already verified and normalised by the adapter. */
 export type InboundBody =
