@@ -50,6 +50,17 @@ export async function closeServer(server: Server): Promise<void> {
 }
 
 /**
+ * Throws unless `url` points at this machine: the stand-ins only ever call local servers, never a real host
+ * (a public webhook URL must be mapped to a local one with `deliverTo`).
+ */
+export function assertLoopback(url: string): void {
+  const host = new URL(url).hostname;
+  if (host !== "127.0.0.1" && host !== "localhost" && host !== "[::1]") {
+    throw new Error(`stand-in refuses to call non-loopback host ${host}: map it with deliverTo`);
+  }
+}
+
+/**
  * Seeded pseudo-random numbers (mulberry32), so that probabilistic fault injection is reproducible.
  */
 export function seededRandom(seed: number): () => number {

@@ -7,6 +7,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import {
+  assertLoopback,
   closeServer,
   listenLoopback,
   parseForm,
@@ -654,7 +655,9 @@ export async function startTelegramStandIn(options: TelegramStandInOptions = {})
     if (allowed && allowed.length > 0 && type !== undefined && !allowed.includes(type)) return { update };
     const headers: Record<string, string> = { "content-type": "application/json" };
     if (secret !== null && secret !== undefined) headers["x-telegram-bot-api-secret-token"] = secret;
-    const response = await fetch(deliverTo ?? webhook.url, {
+    const target = deliverTo ?? webhook.url;
+    assertLoopback(target);
+    const response = await fetch(target, {
       method: "POST",
       headers,
       body: JSON.stringify(update),

@@ -9,6 +9,7 @@ import { randomBytes, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import twilio from "twilio";
 import {
+  assertLoopback,
   closeServer,
   listenLoopback,
   parseForm,
@@ -258,6 +259,7 @@ export async function startTwilioStandIn(options: TwilioStandInOptions): Promise
     const record: TwilioCallbackRecord = { url, postedTo: localUrl(url), params };
     callbackLog.push(record);
     try {
+      assertLoopback(record.postedTo);
       const response = await fetch(record.postedTo, {
         method: "POST",
         headers: {
@@ -509,7 +511,9 @@ export async function startTwilioStandIn(options: TwilioStandInOptions): Promise
       "i-twilio-idempotency-token": randomBytes(16).toString("hex"),
     };
     if (opts.tamper !== "missing-signature") headers["x-twilio-signature"] = signature;
-    const response = await fetch(localUrl(smsWebhookUrl), {
+    const target = localUrl(smsWebhookUrl);
+    assertLoopback(target);
+    const response = await fetch(target, {
       method: "POST",
       headers,
       body: new URLSearchParams(sentParams).toString(),

@@ -150,6 +150,22 @@ describe("Twilio REST stand-in", () => {
     expect((await client.messages(filtered.sid).fetch()).errorCode).toBe(30007);
   });
 
+  it("never calls a non-loopback host: an unmapped public callback is recorded as refused", async () => {
+    const client = createTwilioClient(tw.apiBase, ACCOUNT, TOKEN);
+    await client.messages.create({
+      to: USER,
+      from: FROM,
+      body: "x",
+      statusCallback: "https://elsewhere.example.net/status",
+    });
+    await tw.settled();
+    expect(tw.callbacks().map((c) => c.error)).toEqual([
+      expect.stringMatching(/non-loopback/),
+      expect.stringMatching(/non-loopback/),
+      expect.stringMatching(/non-loopback/),
+    ]);
+  });
+
   it("enforces segments per second per sending number", async () => {
     let now = 1_000_000;
     const limited = await startTwilioStandIn({
