@@ -661,6 +661,7 @@ export async function startTelegramStandIn(options: TelegramStandInOptions = {})
       method: "POST",
       headers,
       body: JSON.stringify(update),
+      signal: AbortSignal.timeout(15_000),
     });
     return { update, status: response.status, body: await response.text() };
   }

@@ -268,6 +268,7 @@ export async function startTwilioStandIn(options: TwilioStandInOptions): Promise
           "user-agent": "TwilioProxy/1.1",
         },
         body: new URLSearchParams(params).toString(),
+        signal: AbortSignal.timeout(10_000),
       });
       record.status = response.status;
       await response.arrayBuffer();
@@ -517,6 +518,7 @@ export async function startTwilioStandIn(options: TwilioStandInOptions): Promise
       method: "POST",
       headers,
       body: new URLSearchParams(sentParams).toString(),
+      signal: AbortSignal.timeout(15_000),
     });
     return {
       status: response.status,
