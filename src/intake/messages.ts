@@ -61,6 +61,11 @@ export interface Reply {
     options: ReplyOption[];
     /** For multiple: the label of the button that finishes the selection. */
     doneLabel?: string;
+    /**
+     * The options repeat a numbered list the defender already received (the review summary): plain-text
+     * channels show only the question, buttons still show every option.
+     */
+    numberedAbove?: boolean;
   };
   /** Ask the channel to delete this message after a delay (e.g. the wipe confirmation), in seconds. */
   ephemeralSeconds?: number;

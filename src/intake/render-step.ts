@@ -124,6 +124,7 @@ export function renderReviewPick(flow: Flow, state: ConversationState): Reply {
     choices: {
       stepId: reviewPickStepId,
       mode: "single",
+      numberedAbove: true,
       options: reviewableSteps(flow, state).map((s) => ({ id: s.id, label: t(lang, s.label ?? s.prompt) })),
     },
   };

@@ -116,7 +116,7 @@ review-summary-title = Your answers:
 review-prompt = Send your request now?
 opt-review-send = Yes, send it
 opt-review-change = Change an answer
-review-pick-prompt = Which answer do you want to change?
+review-pick-prompt = Which answer do you want to change? Send its number from the list of your answers.
 submit-done =
     Thank you. We received your request. Your reference is { $reference }.
     Our protection staff will contact you in the way you chose. Send DELETE to erase your data.
