@@ -1,16 +1,19 @@
 import mongoose, { type Connection } from "mongoose";
+import { ensureIndexes } from "./indexes.js";
 
 export interface Storage {
   readonly connection: Connection;
   /** Resolves when the server answers a ping; used by /readyz. */
   ping(): Promise<void>;
+  /** Waits for the server, then creates every collection and index (see indexes.ts). Run before writing. */
+  ensureIndexes(): Promise<void>;
   close(): Promise<void>;
 }
 
 /**
  * Connects to MongoDB (or a compatible server) without blocking start-up: if the server is down, the
  * connection keeps retrying in the background and `ping` fails until it is up, so /readyz can say so.
- * `autoIndex` is off: indexes are created explicitly at start-up (see ensureIndexes in the models).
+ * `autoIndex` is off: indexes are created explicitly at start-up by `ensureIndexes` (src/storage/indexes.ts).
  */
 export function connectStorage(uri: string): Storage {
   const connection = mongoose.createConnection();
@@ -41,6 +44,10 @@ export function connectStorage(uri: string): Storage {
       const db = connection.db;
       if (!db) throw new Error("not connected");
       await db.command({ ping: 1 });
+    },
+    async ensureIndexes() {
+      await this.ping();
+      await ensureIndexes(connection);
     },
     async close() {
       closed = true;

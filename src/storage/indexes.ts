@@ -1,0 +1,37 @@
+import type { IndexDescription } from "mongodb";
+import type { Connection } from "mongoose";
+import { AppError } from "../errors/app-error.js";
+import { auditHeadModel, auditModel } from "./audit-model.js";
+import { partnerModel, referralModel } from "./partner-model.js";
+import { requestClaimModel, requestModel } from "./request-model.js";
+
+/**
+ * Creates every collection and index this service relies on. `autoIndex` is off, so this runs once at
+ * start-up (and in tests): the unique indexes are what make replayed writes idempotent, so a role must not
+ * write before this has finished. Safe to run again; existing collections and indexes are kept.
+ */
+export async function ensureIndexes(connection: Connection): Promise<void> {
+  const targets = [
+    requestModel(connection),
+    requestClaimModel(connection),
+    auditModel(connection),
+    auditHeadModel(connection),
+    partnerModel(connection),
+    referralModel(connection),
+  ].map((model) => ({ name: model.collection.collectionName, indexes: model.schema.indexes() }));
+  const db = connection.db;
+  if (!db) throw new AppError("DEPENDENCY_DOWN", { detail: "storage is not connected" });
+  const existing = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
+  for (const { name, indexes } of targets) {
+    if (!existing.has(name)) {
+      await db.createCollection(name).catch((err: unknown) => {
+        // Another process created it in the meantime (NamespaceExists).
+        if ((err as { code?: unknown }).code !== 48) throw err;
+      });
+    }
+    const specs: IndexDescription[] = indexes.map(
+      ([key, options]) => ({ ...options, key }) as IndexDescription,
+    );
+    if (specs.length > 0) await db.collection(name).createIndexes(specs);
+  }
+}

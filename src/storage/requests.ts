@@ -1,0 +1,529 @@
+import type { Connection, QueryFilter } from "mongoose";
+import { AppError, isAppError } from "../errors/app-error.js";
+import type { Channel, Lang } from "../intake/messages.js";
+import { type ReasonCode, type RouteFlag, type Urgency, urgencyRank } from "../screening/types.js";
+import { type Day, dayOf, dayPattern, startOfDay } from "./days.js";
+import { isDuplicateKeyError } from "./duplicate-key.js";
+import type { Ciphertext, SealedDataKey } from "./opaque.js";
+import { referralModel } from "./partner-model.js";
+import { type RequestClaimDoc, type RequestDoc, requestClaimModel, requestModel } from "./request-model.js";
+import {
+  assertTransition,
+  openStatuses,
+  type RequestStatus,
+  requestStatuses,
+  retentionStatuses,
+} from "./request-status.js";
+import { guarded } from "./storage-error.js";
+
+/** What the screening worker stores for a completed intake. Content arrives already encrypted. */
+export interface NewRequest {
+  /** Minted by the worker before encrypting, because the envelopes' AD binds it. */
+  readonly requestId: string;
+  readonly intakeId: string;
+  readonly reference: string;
+  readonly urgency: Urgency;
+  readonly reasons: readonly ReasonCode[];
+  readonly routes: readonly RouteFlag[];
+  readonly channel: Channel;
+  readonly lang: Lang;
+  /** Lookup hash of the sender under the current lookup key, and that key's id. */
+  readonly senderHash: string;
+  readonly lookupKeyId: string;
+  /** Id of the team key the data key is sealed to. */
+  readonly teamKeyId: string;
+  readonly duplicateOf?: string | null;
+  readonly relatedRequestIds?: readonly string[];
+  readonly content: Ciphertext;
+  readonly sealedKey: SealedDataKey;
+}
+
+/** One encrypted staff note. */
+export interface StaffNote {
+  readonly content: Ciphertext;
+  readonly day: Day;
+  readonly authorId: string;
+}
+
+/** A request as the queue shows it: every clear field, no ciphertext. */
+export interface RequestSummary {
+  readonly requestId: string;
+  readonly intakeId: string;
+  readonly reference: string;
+  readonly status: RequestStatus;
+  readonly urgency: Urgency;
+  readonly reasons: readonly ReasonCode[];
+  readonly routes: readonly RouteFlag[];
+  readonly channel: Channel;
+  readonly lang: Lang;
+  readonly createdDay: Day;
+  readonly updatedDay: Day;
+  readonly statusDay: Day;
+  readonly assignee: string | null;
+  readonly retentionUntil: Date | null;
+  readonly senderHash: string;
+  readonly lookupKeyId: string;
+  readonly teamKeyId: string;
+  readonly duplicateOf: string | null;
+  readonly relatedRequestIds: readonly string[];
+  readonly version: number;
+}
+
+/** A whole request: the summary plus its ciphertext. `content`/`sealedKey` are absent once shredded. */
+export interface ProtectionRequest extends RequestSummary {
+  readonly content: Ciphertext | null;
+  readonly sealedKey: SealedDataKey | null;
+  readonly notes: readonly StaffNote[];
+}
+
+/** Filters the console queue and counts by. `assignee: null` means unassigned. */
+export interface RequestFilter {
+  readonly status?: RequestStatus | readonly RequestStatus[];
+  readonly urgency?: Urgency | readonly Urgency[];
+  readonly channel?: Channel;
+  readonly lang?: Lang;
+  readonly assignee?: string | null;
+}
+
+export interface ListQuery extends RequestFilter {
+  /** Page size, 1 to 200. */
+  readonly limit: number;
+  /** The `next` cursor of the previous page. */
+  readonly after?: string;
+}
+
+export interface RequestPage {
+  readonly items: readonly RequestSummary[];
+  /** Cursor for the next page; absent on the last page. */
+  readonly next?: string;
+}
+
+export interface QueueCount {
+  readonly status: RequestStatus;
+  readonly urgency: Urgency;
+  readonly count: number;
+}
+
+export interface ShredResult {
+  /** Requests whose data key and content were removed. */
+  readonly shredded: number;
+  /** Request documents deleted. */
+  readonly deleted: number;
+  /** Referral records of those requests deleted. */
+  readonly referralsDeleted: number;
+}
+
+export interface RequestStoreDeps {
+  readonly connection: Connection;
+  /** Days a request is kept after it is referred, declined or closed (RETENTION_DAYS). */
+  readonly retentionDays: number;
+  /** Current time; tests pass a fixed clock. */
+  readonly clock?: () => Date;
+}
+
+/** The protection requests collection, as the screening worker, console and maintenance jobs use it. */
+export interface RequestStore {
+  /** Stores a new request once: a replay (same intake) is a success with `created: false`. */
+  insertRequest(request: NewRequest): Promise<{ created: boolean; requestId: string }>;
+  getRequest(requestId: string): Promise<ProtectionRequest | null>;
+  getByReference(reference: string): Promise<ProtectionRequest | null>;
+  /** The queue: emergency first, then oldest first; keyset-paginated. */
+  listRequests(query: ListQuery): Promise<RequestPage>;
+  countRequests(filter?: RequestFilter): Promise<number>;
+  countByStatusAndUrgency(filter?: RequestFilter): Promise<readonly QueueCount[]>;
+  /** Moves a request along the status table; CONFLICT if `expectedVersion` is stale. */
+  changeStatus(requestId: string, expectedVersion: number, to: RequestStatus): Promise<ProtectionRequest>;
+  /** Sets or clears (null) the assignee. */
+  assign(requestId: string, expectedVersion: number, staffId: string | null): Promise<ProtectionRequest>;
+  /** Appends an encrypted staff note. */
+  addNote(
+    requestId: string,
+    expectedVersion: number,
+    note: { content: Ciphertext; authorId: string },
+  ): Promise<ProtectionRequest>;
+  /** Adds related request ids (duplicate links found later); no version check, it only adds. */
+  linkRelated(requestId: string, relatedIds: readonly string[]): Promise<boolean>;
+  /** Open requests from any of these sender hashes created on or after `sinceDay`, oldest first. */
+  findOpenBySender(lookupHashes: readonly string[], sinceDay: Day): Promise<readonly RequestSummary[]>;
+  /** The defender's delete: drops the data key and content now and schedules the document for removal. */
+  markForShredding(requestId: string): Promise<boolean>;
+  /** Removes the data key and content of every request past `retentionUntil`, then deletes them. */
+  shredExpired(now?: Date): Promise<ShredResult>;
+}
+
+const summaryProjection = { content: 0, sealedKey: 0, notes: 0 } as const;
+/** How long a claim protects a version before another writer may assume its holder died. */
+const claimLeaseMs = 30_000;
+const maxClaimAttempts = 20;
+const maxLatestAttempts = 30;
+const maxPage = 200;
+const shredBatch = 500;
+
+/** Creates the request store over `connection`. Call `ensureIndexes` once at start-up before using it. */
+export function createRequestStore(deps: RequestStoreDeps): RequestStore {
+  const Requests = requestModel(deps.connection);
+  const Referrals = referralModel(deps.connection);
+  const Claims = requestClaimModel(deps.connection);
+  const clock = deps.clock ?? (() => new Date());
+  if (!Number.isSafeInteger(deps.retentionDays) || deps.retentionDays < 1) {
+    throw new AppError("INTERNAL", { detail: "retentionDays must be a positive whole number" });
+  }
+
+  const fetch = async (requestId: string): Promise<ProtectionRequest | null> => {
+    const doc = await Requests.findById(requestId).lean<RequestDoc>();
+    return doc ? toRequest(doc) : null;
+  };
+
+  /** Takes the claim on `version` of a request (see requestClaimSchema); CONFLICT if a live writer holds it. */
+  const claim = async (requestId: string, version: number): Promise<void> => {
+    for (let attempt = 0; attempt < maxClaimAttempts; attempt++) {
+      const id = `${requestId}:${version}:${attempt}`;
+      try {
+        await Claims.create({
+          _id: id,
+          requestId,
+          version,
+          leaseUntil: new Date(clock().getTime() + claimLeaseMs),
+        });
+        return;
+      } catch (err) {
+        if (!isDuplicateKeyError(err)) throw err;
+        const held = await Claims.findById(id).lean<RequestClaimDoc>();
+        if (held && held.leaseUntil.getTime() > clock().getTime()) throw new AppError("CONFLICT");
+        // That writer's lease ran out before it updated (it died): supersede it with the next attempt.
+      }
+    }
+    throw new AppError("CONFLICT");
+  };
+
+  /**
+   * The one way to change a request: read it, check the version, claim that version, then update with filter
+   * {_id, version} and $inc version. Whoever claimed first wins; everyone else gets CONFLICT. On MongoDB the
+   * filter alone would do; the claim makes it hold on FerretDB too.
+   */
+  const updateVersioned = async (
+    requestId: string,
+    expectedVersion: number,
+    build: (current: RequestDoc, today: Day) => UpdateParts | null,
+  ): Promise<ProtectionRequest> =>
+    guarded(async () => {
+      const current = await Requests.findById(requestId).lean<RequestDoc>();
+      if (!current) throw new AppError("NOT_FOUND");
+      if (current.version !== expectedVersion) throw new AppError("CONFLICT");
+      const today = dayOf(clock());
+      const parts = build(current, today);
+      if (parts === null) return toRequest(current);
+      await claim(requestId, expectedVersion);
+      const update: Record<string, unknown> = {
+        $set: { ...parts.set, updatedDay: today },
+        $inc: { version: 1 },
+      };
+      if (parts.unset) update.$unset = parts.unset;
+      if (parts.push) update.$push = parts.push;
+      if (parts.addToSet) update.$addToSet = parts.addToSet;
+      const updated = await Requests.findOneAndUpdate({ _id: requestId, version: expectedVersion }, update, {
+        returnDocument: "after",
+        runValidators: true,
+      }).lean<RequestDoc>();
+      if (!updated) throw new AppError("CONFLICT");
+      // Claims on older versions can no longer matter: the version has moved past them.
+      await Claims.deleteMany({ requestId, version: { $lt: expectedVersion } }).catch(() => {});
+      return toRequest(updated);
+    });
+
+  /** Applies an unconditional change (no version from the caller) by retrying on CONFLICT with fresh reads. */
+  const updateLatest = async (
+    requestId: string,
+    build: (current: RequestDoc, today: Day) => UpdateParts | null,
+  ): Promise<ProtectionRequest | null> => {
+    for (let attempt = 0; attempt < maxLatestAttempts; attempt++) {
+      const current = await guarded(() =>
+        Requests.findById(requestId, { version: 1 }).lean<{ version: number }>(),
+      );
+      if (!current) return null;
+      try {
+        return await updateVersioned(requestId, current.version, build);
+      } catch (err) {
+        if (!isAppError(err, "CONFLICT")) throw err;
+        await sleep(5 + Math.floor(Math.random() * 20 * (attempt + 1)));
+      }
+    }
+    throw new AppError("CONFLICT");
+  };
+
+  return {
+    insertRequest: (request) =>
+      guarded(async () => {
+        const today = dayOf(clock());
+        const doc = {
+          _id: request.requestId,
+          intakeId: request.intakeId,
+          reference: request.reference,
+          status: "new" as RequestStatus,
+          urgency: request.urgency,
+          urgencyRank: urgencyRank[request.urgency],
+          reasons: [...new Set(request.reasons)],
+          routes: [...new Set(request.routes)],
+          channel: request.channel,
+          lang: request.lang,
+          createdDay: today,
+          updatedDay: today,
+          statusDay: today,
+          assignee: null,
+          retentionUntil: null,
+          senderHash: request.senderHash,
+          lookupKeyId: request.lookupKeyId,
+          teamKeyId: request.teamKeyId,
+          duplicateOf: request.duplicateOf ?? null,
+          relatedRequestIds: [...new Set(request.relatedRequestIds ?? [])],
+          version: 0,
+          content: request.content,
+          sealedKey: request.sealedKey,
+          notes: [],
+        };
+        try {
+          await Requests.create(doc);
+          return { created: true, requestId: request.requestId };
+        } catch (err) {
+          if (!isDuplicateKeyError(err)) throw err;
+          // A replay of the same intake is success. A clash with a different intake (same reference or
+          // request id minted twice) is not, and must not be hidden.
+          const existing = await Requests.findOne({ intakeId: request.intakeId }, { _id: 1 }).lean<{
+            _id: string;
+          }>();
+          if (!existing) throw new AppError("CONFLICT", { detail: "request id or reference already used" });
+          return { created: false, requestId: existing._id };
+        }
+      }),
+
+    getRequest: (requestId) => guarded(() => fetch(requestId)),
+
+    getByReference: (reference) =>
+      guarded(async () => {
+        const doc = await Requests.findOne({ reference }).lean<RequestDoc>();
+        return doc ? toRequest(doc) : null;
+      }),
+
+    listRequests: (query) =>
+      guarded(async () => {
+        const limit = Math.trunc(query.limit);
+        if (!(limit >= 1 && limit <= maxPage)) throw new AppError("BAD_REQUEST", { detail: "limit 1-200" });
+        const filter = toFilter(query);
+        const conditions: QueryFilter<RequestDoc>[] = [filter];
+        if (query.after !== undefined) conditions.push(afterCursor(decodeCursor(query.after)));
+        const docs = await Requests.find(conditions.length === 1 ? filter : { $and: conditions })
+          .select(summaryProjection)
+          .sort({ urgencyRank: 1, createdDay: 1, _id: 1 })
+          .limit(limit + 1)
+          .lean<RequestDoc[]>();
+        const page = docs.slice(0, limit).map(toSummary);
+        const last = page[page.length - 1];
+        return docs.length > limit && last ? { items: page, next: encodeCursor(last) } : { items: page };
+      }),
+
+    countRequests: (filter = {}) => guarded(() => Requests.countDocuments(toFilter(filter))),
+
+    countByStatusAndUrgency: (filter = {}) =>
+      guarded(async () => {
+        // $match + $group with $sum are within what FerretDB 1.24 supports.
+        const rows = await Requests.aggregate<{
+          _id: { status: RequestStatus; urgency: Urgency };
+          count: number;
+        }>([
+          { $match: toFilter(filter) },
+          { $group: { _id: { status: "$status", urgency: "$urgency" }, count: { $sum: 1 } } },
+        ]);
+        return rows
+          .map((r) => ({ status: r._id.status, urgency: r._id.urgency, count: r.count }))
+          .sort(
+            (a, b) =>
+              requestStatuses.indexOf(a.status) - requestStatuses.indexOf(b.status) ||
+              urgencyRank[a.urgency] - urgencyRank[b.urgency],
+          );
+      }),
+
+    changeStatus: (requestId, expectedVersion, to) =>
+      updateVersioned(requestId, expectedVersion, (current, today) => {
+        assertTransition(current.status, to);
+        const set: Record<string, unknown> = { status: to, statusDay: today };
+        if (retentionStatuses.includes(to)) set.retentionUntil = startOfDay(today, deps.retentionDays);
+        return { set };
+      }),
+
+    assign: (requestId, expectedVersion, staffId) =>
+      updateVersioned(requestId, expectedVersion, () => ({ set: { assignee: staffId } })),
+
+    addNote: (requestId, expectedVersion, note) =>
+      updateVersioned(requestId, expectedVersion, (_current, today) => ({
+        set: {},
+        push: { notes: { content: note.content, day: today, authorId: note.authorId } },
+      })),
+
+    linkRelated: async (requestId, relatedIds) => {
+      const ids = [...new Set(relatedIds)].filter((id) => id !== requestId);
+      if (ids.length === 0) return false;
+      const updated = await updateLatest(requestId, (current) =>
+        ids.every((id) => current.relatedRequestIds.includes(id))
+          ? null
+          : { set: {}, addToSet: { relatedRequestIds: { $each: ids } } },
+      );
+      return updated !== null;
+    },
+
+    findOpenBySender: (lookupHashes, sinceDay) =>
+      guarded(async () => {
+        if (lookupHashes.length === 0) return [];
+        if (!dayPattern.test(sinceDay)) throw new AppError("BAD_REQUEST", { detail: "sinceDay" });
+        const docs = await Requests.find({
+          senderHash: { $in: [...lookupHashes] },
+          status: { $in: [...openStatuses] },
+          createdDay: { $gte: sinceDay },
+        })
+          .select(summaryProjection)
+          .sort({ createdDay: 1, _id: 1 })
+          .limit(50)
+          .lean<RequestDoc[]>();
+        return docs.map(toSummary);
+      }),
+
+    markForShredding: async (requestId) => {
+      const updated = await updateLatest(requestId, (_current, today) => ({
+        set: { notes: [], retentionUntil: startOfDay(today) },
+        unset: { content: 1, sealedKey: 1 },
+      }));
+      return updated !== null;
+    },
+
+    shredExpired: (now = clock()) =>
+      guarded(async () => {
+        let shredded = 0;
+        let deleted = 0;
+        let referralsDeleted = 0;
+        for (;;) {
+          const batch = await Requests.find({ retentionUntil: { $lte: now } }, { _id: 1 })
+            .sort({ _id: 1 })
+            .limit(shredBatch)
+            .lean<{ _id: string }[]>();
+          if (batch.length === 0) break;
+          const ids = batch.map((d) => d._id);
+          // First make the content unreadable (drop the data key), then remove what is left: if the process
+          // dies in between, the next run finishes the job and nothing readable was left meanwhile.
+          for (const id of ids) {
+            let hadKey = false;
+            await updateLatest(id, (current) => {
+              hadKey = current.sealedKey != null || current.content != null;
+              return hadKey || current.notes.length > 0
+                ? { set: { notes: [] }, unset: { content: 1, sealedKey: 1 } }
+                : null;
+            });
+            if (hadKey) shredded += 1;
+          }
+          const refs = await Referrals.deleteMany({ requestId: { $in: ids } });
+          referralsDeleted += refs.deletedCount;
+          const del = await Requests.deleteMany({ _id: { $in: ids }, retentionUntil: { $lte: now } });
+          deleted += del.deletedCount;
+          await Claims.deleteMany({ requestId: { $in: ids } });
+          if (batch.length < shredBatch) break;
+        }
+        return { shredded, deleted, referralsDeleted };
+      }),
+  };
+}
+
+/** The parts of one request update; `updatedDay` and `version` are added by `updateVersioned`. */
+interface UpdateParts {
+  readonly set: Record<string, unknown>;
+  readonly unset?: Record<string, 1>;
+  readonly push?: Record<string, unknown>;
+  readonly addToSet?: Record<string, unknown>;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function toFilter(filter: RequestFilter): QueryFilter<RequestDoc> {
+  const out: Record<string, unknown> = {};
+  if (filter.status !== undefined) {
+    out.status = typeof filter.status === "string" ? filter.status : { $in: [...filter.status] };
+  }
+  if (filter.urgency !== undefined) {
+    out.urgency = typeof filter.urgency === "string" ? filter.urgency : { $in: [...filter.urgency] };
+  }
+  if (filter.channel !== undefined) out.channel = filter.channel;
+  if (filter.lang !== undefined) out.lang = filter.lang;
+  if (filter.assignee !== undefined) out.assignee = filter.assignee;
+  return out as QueryFilter<RequestDoc>;
+}
+
+type Cursor = readonly [rank: number, createdDay: Day, id: string];
+
+function encodeCursor(last: RequestSummary): string {
+  const cursor: Cursor = [urgencyRank[last.urgency], last.createdDay, last.requestId];
+  return Buffer.from(JSON.stringify(cursor), "utf8").toString("base64url");
+}
+
+function decodeCursor(text: string): Cursor {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(text, "base64url").toString("utf8"));
+    if (
+      Array.isArray(value) &&
+      value.length === 3 &&
+      Number.isInteger(value[0]) &&
+      typeof value[1] === "string" &&
+      dayPattern.test(value[1]) &&
+      typeof value[2] === "string" &&
+      value[2].length <= 64
+    ) {
+      return [value[0], value[1], value[2]];
+    }
+  } catch {
+    // fall through
+  }
+  throw new AppError("BAD_REQUEST", { detail: "invalid cursor" });
+}
+
+/** Keyset condition: strictly after `c` in (urgencyRank, createdDay, _id) order. */
+function afterCursor([rank, day, id]: Cursor): QueryFilter<RequestDoc> {
+  return {
+    $or: [
+      { urgencyRank: { $gt: rank } },
+      { urgencyRank: rank, createdDay: { $gt: day } },
+      { urgencyRank: rank, createdDay: day, _id: { $gt: id } },
+    ],
+  } as QueryFilter<RequestDoc>;
+}
+
+function toSummary(doc: RequestDoc): RequestSummary {
+  return {
+    requestId: doc._id,
+    intakeId: doc.intakeId,
+    reference: doc.reference,
+    status: doc.status,
+    urgency: doc.urgency,
+    reasons: [...doc.reasons] as ReasonCode[],
+    routes: [...doc.routes] as RouteFlag[],
+    channel: doc.channel,
+    lang: doc.lang,
+    createdDay: doc.createdDay,
+    updatedDay: doc.updatedDay,
+    statusDay: doc.statusDay,
+    assignee: doc.assignee ?? null,
+    retentionUntil: doc.retentionUntil ?? null,
+    senderHash: doc.senderHash,
+    lookupKeyId: doc.lookupKeyId,
+    teamKeyId: doc.teamKeyId,
+    duplicateOf: doc.duplicateOf ?? null,
+    relatedRequestIds: [...doc.relatedRequestIds],
+    version: doc.version,
+  };
+}
+
+function toRequest(doc: RequestDoc): ProtectionRequest {
+  return {
+    ...toSummary(doc),
+    content: (doc.content ?? null) as Ciphertext | null,
+    sealedKey: (doc.sealedKey ?? null) as SealedDataKey | null,
+    notes: doc.notes.map((n) => ({ content: n.content as Ciphertext, day: n.day, authorId: n.authorId })),
+  };
+}
