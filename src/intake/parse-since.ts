@@ -14,27 +14,11 @@ const unitDays: Record<Unit, number> = { day: 1, week: 7, month: 30, year: 365 }
 const unitWords: Array<{ unit: Unit; words: string[]; prefixes?: string[]; count?: number }> = [
   {
     unit: "day",
-    words: [
-      "d",
-      "day",
-      "days",
-      "jour",
-      "jours",
-      "j",
-      "dia",
-      "dias",
-      "يوم",
-      "ايام",
-      "день",
-      "дня",
-      "дней",
-      "дн",
-    ],
+    words: ["day", "days", "jour", "jours", "dia", "dias", "يوم", "ايام", "день", "дня", "дней", "дн"],
   },
   {
     unit: "week",
     words: [
-      "w",
       "wk",
       "wks",
       "week",
@@ -51,13 +35,12 @@ const unitWords: Array<{ unit: Unit; words: string[]; prefixes?: string[]; count
   },
   {
     unit: "month",
-    words: ["m", "mo", "month", "months", "mois", "mes", "meses", "شهر", "اشهر", "شهور"],
+    words: ["mo", "month", "months", "mois", "mes", "meses", "شهر", "اشهر", "شهور"],
     prefixes: ["месяц", "мес"],
   },
   {
     unit: "year",
     words: [
-      "y",
       "yr",
       "yrs",
       "year",
@@ -140,6 +123,9 @@ const numberWords: Record<string, number> = {
 const todayWords = ["today", "now", "aujourd'hui", "aujourdhui", "hoy", "اليوم", "сегодня"];
 const yesterdayWords = ["yesterday", "hier", "ayer", "امس", "البارحه", "вчера"];
 
+/** Single letters are units only when glued to a number ("3w", "2m"): alone they are ordinary words. */
+const letterUnits: Record<string, Unit> = { d: "day", j: "day", w: "week", m: "month", y: "year", a: "year" };
+
 function unitOf(token: string): { unit: Unit; count?: number } | undefined {
   for (const entry of unitWords) {
     const bare = token.replace(/^ال/u, "");
@@ -197,21 +183,26 @@ function read(n: string, now: number): number | undefined {
   const words = tokens(n);
   let unit: { unit: Unit; count?: number } | undefined;
   let count: number | undefined;
+  let wordCount: number | undefined;
   for (const word of words) {
     const found = unitOf(word);
     if (found && !unit) unit = found;
     else if (/^\d+$/.test(word) && count === undefined) count = Number(word);
-    else if (count === undefined && numberWords[word] !== undefined) count = numberWords[word];
+    else if (wordCount === undefined && numberWords[word] !== undefined) wordCount = numberWords[word];
     else {
-      // "3weeks", "2mois": digits glued to a unit
+      // "3weeks", "2mois", "3w": digits glued to a unit
       const glued = /^(\d+)(\p{L}+)$/u.exec(word);
-      const gluedUnit = glued?.[2] ? unitOf(glued[2]) : undefined;
+      const letter = glued?.[2] ? letterUnits[glued[2]] : undefined;
+      const gluedUnit = glued?.[2]
+        ? (unitOf(glued[2]) ?? (letter ? { unit: letter } : undefined))
+        : undefined;
       if (glued?.[1] && gluedUnit && !unit) {
         unit = gluedUnit;
         count = Number(glued[1]);
       }
     }
   }
+  count ??= wordCount;
   if (count !== undefined && count >= 1900) return daysBetween(now, Date.UTC(count, 0, 1));
   if (unit) return Math.round((count ?? unit.count ?? 1) * unitDays[unit.unit]);
   // "since 2023", "depuis 2023", "с 2023 года", a bare year
