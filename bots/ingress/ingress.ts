@@ -332,7 +332,11 @@ export function createIngress<S>(options: IngressOptions<S>): Ingress {
           // Stream-id shaped, after any entry of the same millisecond, so ordering compares it like an entry.
           const seq = timeSeq(now);
           await enqueueReplies(sender, to, replies, seq, record.lastOutSeq);
-          const next: ConversationRecord<S> = { ...record, lastOutSeq: seq };
+          const next: ConversationRecord<S> = {
+            ...record,
+            engine: engine.reminded(record.engine, now),
+            lastOutSeq: seq,
+          };
           const remainingMs = Math.max(1000, record.lastActivityAt + options.conversationTtlMs - now);
           await redis.eval(
             saveStateScript,

@@ -19,7 +19,7 @@ export interface IngressSealing {
 
 /** The effects the engine can ask for, as the ingress understands them. */
 export type IngressEffect =
-  | { type: "complete"; intake: { intakeId: string } & Record<string, unknown> }
+  | { type: "complete"; intake: { readonly intakeId: string } }
   | { type: "erase" }
   | { type: "wipe-chat" }
   | { type: "opt-out" }
@@ -36,6 +36,8 @@ export interface IngressEngine<S = unknown> {
   step(state: S | undefined, inbound: Inbound, now: number): StepOutcome<S>;
   /** A reminder for an idle conversation, or undefined when none is due / already sent. */
   reminder(state: S, now: number): Reply[] | undefined;
+  /** The state after its reminder went out, so it is sent once. */
+  reminded(state: S, now: number): S;
   /** The polite one-time notice for a sender who is rate-limited. */
   limitedNotice(lang: Lang): Reply;
   /** The language of a state (for notices outside the flow). */
