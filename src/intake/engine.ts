@@ -191,6 +191,12 @@ function setLang(flow: Flow, s: ConversationState, lang: Lang): void {
   s.answers[flow.languageStep] = lang;
 }
 
+/** The current question again after a wrong answer: at the review, without re-sending the summary. */
+function repeatQuestion(flow: Flow, s: ConversationState): Reply[] {
+  const replies = renderCurrent(flow, s);
+  return !s.pending && currentStep(flow, s).kind === "review" ? replies.slice(-1) : replies;
+}
+
 function renderCurrent(flow: Flow, s: ConversationState): Reply[] {
   if (s.pending?.kind === "confirm-delete") return [renderDeleteConfirm(s.lang)];
   if (s.pending?.kind === "review-pick") return [renderReviewPick(flow, s)];
@@ -348,7 +354,7 @@ function invalid(
   if (s.invalidCount >= helpAfterInvalid) lines.push(t(s.lang, "help-offer"));
   return {
     state: s,
-    replies: [{ text: lines.join("\n"), lang: s.lang }, ...renderCurrent(flow, s)],
+    replies: [{ text: lines.join("\n"), lang: s.lang }, ...repeatQuestion(flow, s)],
     effects: [],
   };
 }
@@ -356,7 +362,7 @@ function invalid(
 function stale(flow: Flow, s: ConversationState): StepResult {
   return {
     state: s,
-    replies: [{ text: t(s.lang, "invalid-stale"), lang: s.lang }, ...renderCurrent(flow, s)],
+    replies: [{ text: t(s.lang, "invalid-stale"), lang: s.lang }, ...repeatQuestion(flow, s)],
     effects: [],
   };
 }
