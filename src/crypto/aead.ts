@@ -1,7 +1,7 @@
 import { AppError } from "../errors/app-error.js";
 import { bindingBytes, formatEnvelope, parseEnvelope } from "./envelope.js";
 import { pad, unpad } from "./padding.js";
-import { lib } from "./sodium.js";
+import { lib, randomBytes } from "./sodium.js";
 import type { CipherPurpose } from "./types.js";
 
 /**
@@ -16,7 +16,7 @@ export function aeadEncrypt(
   message: Uint8Array,
 ): string {
   const s = lib();
-  const nonce = s.randombytes_buf(s.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+  const nonce = randomBytes(s.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
   const padded = pad(message);
   try {
     const ct = s.crypto_aead_xchacha20poly1305_ietf_encrypt(

@@ -1,9 +1,9 @@
-import { lib } from "./sodium.js";
+import { lib, randomBytes } from "./sodium.js";
 import type { BoxKeyPair } from "./types.js";
 
 /** A new random key id: 8 lowercase hex characters. Ids only need to be unique per key name. */
 export function newKeyId(): string {
-  return lib().to_hex(lib().randombytes_buf(4));
+  return lib().to_hex(randomBytes(4));
 }
 
 /** A new X25519 key pair (intake, outbound, team, staff personal). */
@@ -14,7 +14,7 @@ export function generateBoxKeyPair(): BoxKeyPair {
 
 /** A new 32-byte symmetric key (state, lookup). */
 export function generateSecretKey(): Uint8Array {
-  return lib().randombytes_buf(32);
+  return randomBytes(32);
 }
 
 /** The X25519 public key of a secret key, to check that a key file's pair belongs together. */

@@ -2,7 +2,7 @@ import { AppError } from "../errors/app-error.js";
 import { aeadDecrypt, aeadEncrypt, aeadParse } from "./aead.js";
 import { recordContext } from "./envelope.js";
 import { openSealedBytes, sealBytes, textOf } from "./seal.js";
-import { lib } from "./sodium.js";
+import { lib, randomBytes } from "./sodium.js";
 import type { BoxKeyPair, Ciphertext, Keyring, KeyWithId, Sealed } from "./types.js";
 
 /** Key id written in field envelopes: fields are encrypted under the record's own data key, not a named key. */
@@ -17,7 +17,7 @@ export interface EncryptedRecord<F extends string> {
 /** A fresh random 32-byte data key for one request. Wipe it (`wipe`) when done. */
 export function newDataKey(): Uint8Array {
   const s = lib();
-  return s.randombytes_buf(s.crypto_aead_xchacha20poly1305_ietf_KEYBYTES);
+  return randomBytes(s.crypto_aead_xchacha20poly1305_ietf_KEYBYTES);
 }
 
 /** Seals a request's data key to the team public key, bound to the request id. Deleting it crypto-shreds. */

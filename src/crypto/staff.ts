@@ -2,7 +2,7 @@ import { AppError } from "../errors/app-error.js";
 import { aeadDecrypt, aeadEncrypt, aeadParse } from "./aead.js";
 import { publicKeyOf } from "./keygen.js";
 import { openSealedBytes, sealBytes } from "./seal.js";
-import { lib } from "./sodium.js";
+import { lib, randomBytes } from "./sodium.js";
 import type { BoxKeyPair, Ciphertext, KeyWithId, Sealed } from "./types.js";
 
 /** Argon2id cost: `opsLimit` passes over `memLimit` bytes (libsodium `crypto_pwhash`, sumo build only). */
@@ -40,7 +40,7 @@ export interface StaffDerivedKeys {
 
 /** A new random salt, stored with the staff account (public). */
 export function newStaffSalt(): Uint8Array {
-  return lib().randombytes_buf(STAFF_SALT_BYTES);
+  return randomBytes(STAFF_SALT_BYTES);
 }
 
 /**
