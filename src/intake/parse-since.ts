@@ -126,8 +126,16 @@ const yesterdayWords = ["yesterday", "hier", "ayer", "امس", "البارحه",
 /** Single letters are units only when glued to a number ("3w", "2m"): alone they are ordinary words. */
 const letterUnits: Record<string, Unit> = { d: "day", j: "day", w: "week", m: "month", y: "year", a: "year" };
 
+/** The unit words as the reader compares them (normalised like the input: "дней" becomes "днеи"). */
+const units = unitWords.map((e) => ({
+  ...e,
+  words: e.words.map(normalise),
+  prefixes: e.prefixes?.map(normalise),
+}));
+const numbers = new Map(Object.entries(numberWords).map(([word, n]) => [normalise(word), n]));
+
 function unitOf(token: string): { unit: Unit; count?: number } | undefined {
-  for (const entry of unitWords) {
+  for (const entry of units) {
     const bare = token.replace(/^ال/u, "");
     if (entry.words.includes(token) || entry.words.includes(bare))
       return entry.count === undefined ? { unit: entry.unit } : { unit: entry.unit, count: entry.count };
@@ -188,7 +196,7 @@ function read(n: string, now: number): number | undefined {
     const found = unitOf(word);
     if (found && !unit) unit = found;
     else if (/^\d+$/.test(word) && count === undefined) count = Number(word);
-    else if (wordCount === undefined && numberWords[word] !== undefined) wordCount = numberWords[word];
+    else if (wordCount === undefined && numbers.has(word)) wordCount = numbers.get(word);
     else {
       // "3weeks", "2mois", "3w": digits glued to a unit
       const glued = /^(\d+)(\p{L}+)$/u.exec(word);
