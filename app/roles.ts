@@ -8,7 +8,7 @@ import { connectStorage } from "../src/storage/connection.js";
 import type { RoleContext } from "./context.js";
 import { Lifecycle } from "./lifecycle.js";
 import { buildServer } from "./server.js";
-import { httpPlugins, startWorkers } from "./wiring.js";
+import { buildServices, httpPlugins, startWorkers } from "./wiring.js";
 
 export type Role = "serve" | "work" | "all";
 
@@ -70,12 +70,13 @@ export async function startRole(
       mongodb: () => storage.ping(),
     });
 
-    if (role !== "serve") await startWorkers(context);
+    const services = await buildServices(context);
+    if (role !== "serve") await startWorkers(context, services);
 
     const server = await buildServer({
       log: context.log,
       readiness,
-      plugins: role === "work" ? [] : httpPlugins(context),
+      plugins: role === "work" ? [] : httpPlugins(context, services),
     });
     const address = await server.listen({ host: config.http.host, port: options.port ?? config.http.port });
     // The server closes first so no new work arrives while workers drain.

@@ -1,13 +1,78 @@
 import type { FastifyInstance } from "fastify";
+import { createIngressEngine } from "../bots/ingress/engine-adapter.js";
+import { createIngress, type Ingress } from "../bots/ingress/ingress.js";
+import { createIngressSealing } from "../bots/ingress/sealing.js";
+import { createQueues, type Queues } from "../queues/queues.js";
+import { cryptoReady } from "../src/crypto/index.js";
+import type { ConversationState } from "../src/intake/index.js";
+import { loadRoleKeys, type ServeKeys, type WorkKeys } from "../src/keys/index.js";
 import type { RoleContext } from "./context.js";
 
+/** What the parts of a role share: its keys, the queues, and (serve) the ingress. */
+export interface Services {
+  readonly queues: Queues;
+  readonly serveKeys: ServeKeys | undefined;
+  readonly workKeys: WorkKeys | undefined;
+  readonly ingress: Ingress | undefined;
+}
+
+const SWEEP_INTERVAL_MS = 5_000;
+
 /**
- * The parts each role wires. Channel webhooks, the staff console and /metrics register here; workers
- * start here. Kept apart from roles.ts so each feature adds one line, not a new composition root.
+ * Loads the keys the role needs (serve: only what the internet-facing ingress may hold; work: what the
+ * workers need), opens the queues, and builds the ingress for roles that serve webhooks.
  */
-export function httpPlugins(_context: RoleContext): Array<(app: FastifyInstance) => Promise<void> | void> {
+export async function buildServices(context: RoleContext): Promise<Services> {
+  const { config, log, lifecycle } = context;
+  await cryptoReady();
+  const serves = context.role !== "work";
+  const works = context.role !== "serve";
+  const serveKeys = serves ? await loadRoleKeys(config.keysDir, "serve", log) : undefined;
+  const workKeys = works ? await loadRoleKeys(config.keysDir, "work", log) : undefined;
+
+  const queues = createQueues(context.bullConnection(), config.redis.prefix);
+  lifecycle.add({ name: "queues", close: () => queues.close() });
+
+  let ingress: Ingress | undefined;
+  if (serveKeys) {
+    const ttlMs = config.conversationTtlHours * 3600_000;
+    ingress = createIngress<ConversationState>({
+      redis: context.redis,
+      prefix: config.redis.prefix,
+      queues,
+      sealing: createIngressSealing(serveKeys),
+      engine: createIngressEngine({ ttlMs }),
+      log: log.child({ component: "ingress" }),
+      conversationTtlMs: ttlMs,
+      limits: config.limits,
+    });
+    const running = ingress;
+    // Recovers conversations a crashed process left half-applied, and sends expiry reminders.
+    const timer = setInterval(() => {
+      running.sweep().catch((err: unknown) => log.error("ingress.sweep_failed", { err: err as Error }));
+    }, SWEEP_INTERVAL_MS);
+    timer.unref();
+    lifecycle.add({
+      name: "ingress",
+      close: async () => {
+        clearInterval(timer);
+        await running.idle();
+      },
+    });
+  }
+  return { queues, serveKeys, workKeys, ingress };
+}
+
+/**
+ * The HTTP parts of `serve` and `all`: channel webhooks, the staff console, /metrics. Each is a Fastify
+ * plugin scoped to its own routes.
+ */
+export function httpPlugins(
+  _context: RoleContext,
+  _services: Services,
+): Array<(app: FastifyInstance) => Promise<void> | void> {
   return [];
 }
 
 /** Starts the queue workers for `work` and `all`, registering each with the lifecycle. */
-export async function startWorkers(_context: RoleContext): Promise<void> {}
+export async function startWorkers(_context: RoleContext, _services: Services): Promise<void> {}

@@ -2,9 +2,11 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { projectRoot } from "../../src/config/index.js";
+import { makeTestKeys } from "../support/keys.js";
 import { mongoUriFor, testRedisUrl } from "../support/services.js";
 
 const bin = join(projectRoot, "bin", "intake.mjs");
+const keys = await makeTestKeys();
 
 function run(args: string[], env: Record<string, string>, untilLine?: RegExp) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
@@ -48,13 +50,14 @@ describe("intake CLI", () => {
       {
         INTAKE_MODE: "demo",
         PORT: "0",
+        KEYS_DIR: keys.dir,
         REDIS_URL: testRedisUrl,
         MONGODB_URI: mongoUriFor("t_cli"),
         LOG_LEVEL: "info",
       },
       /listening on http/,
     );
-    expect(r.stdout).toMatch(/intake all: listening on http:\/\/127\.0\.0\.1:\d+/);
+    expect(r.stdout, r.stderr).toMatch(/intake all: listening on http:\/\/127\.0\.0\.1:\d+/);
     expect(r.stdout).toContain('"event":"shutdown.signal"');
     expect(r.code).toBe(0);
   });

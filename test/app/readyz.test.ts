@@ -2,10 +2,12 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type RunningRole, startRole } from "../../app/roles.js";
 import { loadConfig } from "../../src/config/index.js";
 import { createLogger } from "../../src/log/index.js";
+import { makeTestKeys } from "../support/keys.js";
 import { mongoUriFor, testRedisUrl } from "../support/services.js";
 
 const closedPort = "127.0.0.1:9"; // discard port: nothing listens there
 const silent = createLogger({ level: "silent" });
+const keys = await makeTestKeys();
 let running: RunningRole | undefined;
 
 afterEach(async () => {
@@ -14,7 +16,7 @@ afterEach(async () => {
 });
 
 async function readyz(env: Record<string, string>) {
-  const config = loadConfig({ INTAKE_MODE: "demo", PORT: "1", ...env });
+  const config = loadConfig({ INTAKE_MODE: "demo", PORT: "1", KEYS_DIR: keys.dir, ...env });
   running = await startRole("serve", config, silent, { port: 0 });
   const res = await fetch(`${running.address}/readyz`);
   return { status: res.status, body: await res.json() };
