@@ -30,6 +30,33 @@ export interface Rig {
   close(): Promise<void>;
 }
 
+/** The real ingress (real engine, real sealing) on the test prefix. */
+export function makeIngress(options: {
+  keys: TestKeys;
+  redis: Redis;
+  prefix: string;
+  queues: Queues;
+  log: Log;
+  limits?: Partial<IngressOptions<ConversationState>["limits"]>;
+}): Ingress {
+  const ttlMs = 72 * 3600 * 1000;
+  return createIngress<ConversationState>({
+    redis: options.redis,
+    prefix: options.prefix,
+    queues: options.queues,
+    sealing: createIngressSealing(options.keys.serve),
+    engine: createIngressEngine({ ttlMs }),
+    log: options.log,
+    conversationTtlMs: ttlMs,
+    limits: {
+      perSenderPerMinute: 1000,
+      intakesPerSenderPerDay: 1000,
+      globalPerSecond: 10_000,
+      ...options.limits,
+    },
+  });
+}
+
 export async function startRig(options: {
   keys: TestKeys;
   redis: Redis;
@@ -44,22 +71,7 @@ export async function startRig(options: {
   });
   const bull = createRedis(options.url, "bullmq", "test-bull");
   const queues = createQueues(bull, options.prefix);
-  const ttlMs = 72 * 3600 * 1000;
-  const ingress = createIngress<ConversationState>({
-    redis: options.redis,
-    prefix: options.prefix,
-    queues,
-    sealing: createIngressSealing(options.keys.serve),
-    engine: createIngressEngine({ ttlMs }),
-    log,
-    conversationTtlMs: ttlMs,
-    limits: {
-      perSenderPerMinute: 1000,
-      intakesPerSenderPerDay: 1000,
-      globalPerSecond: 10_000,
-      ...options.limits,
-    },
-  });
+  const ingress = makeIngress({ ...options, queues, log });
   const app = Fastify({ logger: false });
   await app.register(
     createTelegramWebhook({
