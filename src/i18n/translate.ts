@@ -1,5 +1,9 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { FluentBundle, FluentResource } from "@fluent/bundle";
+import { projectRoot } from "../config/project-root.js";
+import { AppError } from "../errors/app-error.js";
 import { type Lang, langs } from "../intake/messages.js";
 
 /**
@@ -10,9 +14,14 @@ import { type Lang, langs } from "../intake/messages.js";
 
 const bundles = new Map<Lang, FluentBundle>();
 
-/** The Fluent source of one language (exported for the tests that check every language has every id). */
+/**
+ * The Fluent source of one language. Read next to this module when run from source; a `tsc` build in
+ * `dist/` does not copy .ftl files, so it falls back to the checkout's `src/i18n/locales`.
+ */
 export function localeSource(lang: Lang): string {
-  return readFileSync(new URL(`./locales/${lang}.ftl`, import.meta.url), "utf8");
+  const beside = fileURLToPath(new URL(`./locales/${lang}.ftl`, import.meta.url));
+  const path = existsSync(beside) ? beside : join(projectRoot, "src", "i18n", "locales", `${lang}.ftl`);
+  return readFileSync(path, "utf8");
 }
 
 function bundleFor(lang: Lang): FluentBundle {
@@ -20,7 +29,9 @@ function bundleFor(lang: Lang): FluentBundle {
   if (existing) return existing;
   const bundle = new FluentBundle(lang, { useIsolating: false });
   const problems = bundle.addResource(new FluentResource(localeSource(lang)));
-  if (problems.length > 0) throw new Error(`Fluent file ${lang}.ftl has ${problems.length} problem(s)`);
+  if (problems.length > 0) {
+    throw new AppError("INTERNAL", { detail: `Fluent file ${lang}.ftl has ${problems.length} problem(s)` });
+  }
   bundles.set(lang, bundle);
   return bundle;
 }
@@ -54,7 +65,7 @@ export function t(lang: Lang, id: string, args?: Record<string, string | number>
       if (errors.length === 0) return text;
     }
   }
-  throw new Error(`Missing or broken message id: ${id}`);
+  throw new AppError("INTERNAL", { detail: `missing or broken message id ${id}` });
 }
 
 /** All supported languages, for tests and tools. */

@@ -1,3 +1,4 @@
+import { AppError } from "../errors/app-error.js";
 import { t } from "../i18n/translate.js";
 import { parseCommand } from "./commands.js";
 import { readCountry } from "./countries.js";
@@ -119,7 +120,7 @@ function stepIndex(flow: Flow, id: string): number {
 
 function currentStep(flow: Flow, s: ConversationState): FlowStep {
   const found = flow.steps[stepIndex(flow, s.step)] ?? flow.steps[stepIndex(flow, flow.languageStep)];
-  if (!found) throw new Error("Flow has no language step");
+  if (!found) throw new AppError("INTERNAL", { detail: "flow has no language step" });
   return found;
 }
 
@@ -389,7 +390,8 @@ function answerPending(flow: Flow, s: ConversationState, body: InboundBody): Ste
   }
   if (pending?.kind === "language") {
     const languageStep = flow.steps[stepIndex(flow, flow.languageStep)];
-    if (languageStep?.kind !== "choice") throw new Error("Flow language step must be a choice");
+    if (languageStep?.kind !== "choice")
+      throw new AppError("INTERNAL", { detail: "flow language step must be a choice" });
     const picked = readSingleBody(body, languageStep.id, readable(languageStep, s.lang));
     if (picked === "stale") return stale(flow, s);
     if (!isLang(picked)) return invalid(flow, s, "invalid-choice");

@@ -25,7 +25,7 @@ location_country-prompt = في أي بلد أنت الآن؟
 label-location_country = البلد الآن
 location_detail-prompt = أي مدينة أو منطقة؟ أرسل 0 للتخطي.
 label-location_detail = المدينة
-nationality-prompt = ما جنسيتك؟
+nationality-prompt = ما جنسيتك؟ اكتب اسم البلد، مثل كينيا.
 label-nationality = الجنسية
 
 work_categories-prompt = ما عملك في حقوق الإنسان؟

@@ -32,7 +32,7 @@ location_country-prompt = Which country are you in now?
 label-location_country = Country now
 location_detail-prompt = Which city or area? Send 0 to skip.
 label-location_detail = City or area
-nationality-prompt = What is your nationality?
+nationality-prompt = What is your nationality? Write the country, e.g. Kenya.
 label-nationality = Nationality
 
 work_categories-prompt = What is your human rights work?

@@ -25,7 +25,7 @@ location_country-prompt = ¿En qué país está ahora?
 label-location_country = País actual
 location_detail-prompt = ¿Qué ciudad o zona? Envíe 0 para saltar.
 label-location_detail = Ciudad, zona
-nationality-prompt = ¿Cuál es su nacionalidad?
+nationality-prompt = ¿Cuál es su nacionalidad? Escriba el país, ej. Kenia.
 label-nationality = Nacionalidad
 
 work_categories-prompt = ¿Su trabajo en derechos humanos?

@@ -25,7 +25,7 @@ location_country-prompt = Dans quel pays êtes-vous en ce moment ?
 label-location_country = Pays actuel
 location_detail-prompt = Quelle ville ou région ? Envoyez 0 pour passer.
 label-location_detail = Ville, région
-nationality-prompt = Quelle est votre nationalité ?
+nationality-prompt = Quelle est votre nationalité ? Ecrivez le pays, ex. Kenya.
 label-nationality = Nationalité
 
 work_categories-prompt = Quel est votre travail pour les droits humains ?

@@ -25,7 +25,7 @@ location_country-prompt = В какой стране вы сейчас?
 label-location_country = Страна сейчас
 location_detail-prompt = Какой город или район? Отправьте 0, чтобы пропустить.
 label-location_detail = Город, район
-nationality-prompt = Ваше гражданство?
+nationality-prompt = Ваше гражданство? Напишите страну, напр. Кения.
 label-nationality = Гражданство
 
 work_categories-prompt = Ваша работа по правам человека?
