@@ -39,18 +39,16 @@ export interface OwnProcess {
 
 const started = new Set<ChildProcess>();
 const dirs = new Set<string>();
-let cleanupRegistered = false;
+
+// Registered when a test file imports this module (at collection time), so it runs after the file.
+afterAll(async () => {
+  await Promise.all([...started].map((c) => killAndWait(c)));
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 function track(child: ChildProcess): void {
   started.add(child);
   child.once("exit", () => started.delete(child));
-  if (!cleanupRegistered) {
-    cleanupRegistered = true;
-    afterAll(async () => {
-      await Promise.all([...started].map((c) => killAndWait(c)));
-      for (const d of dirs) rmSync(d, { recursive: true, force: true });
-    });
-  }
 }
 
 /** Sends SIGKILL (after SIGCONT, in case it was paused) and waits for the exit. */
@@ -109,4 +107,31 @@ export async function startFerret(): Promise<OwnProcess & { restart(): Promise<O
   };
   const first = await launch();
   return { ...first, restart: launch };
+}
+
+/** Starts `node --import tsx <script>` with an IPC channel; resolves once the child sends "ready". */
+export async function startNodeChild(
+  script: string,
+  env: Record<string, string>,
+  output: string[] = [],
+): Promise<OwnProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", script], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe", "ipc"],
+  });
+  const p = own(child, 0);
+  child.stdout?.on("data", (chunk: Buffer) => output.push(chunk.toString("utf8")));
+  child.stderr?.on("data", (chunk: Buffer) => output.push(chunk.toString("utf8")));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("child did not become ready")), 30_000);
+    child.once("message", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`child exited early (${code})`));
+    });
+  });
+  return p;
 }
