@@ -2,7 +2,9 @@ import type { FastifyInstance } from "fastify";
 import { createIngressEngine } from "../bots/ingress/engine-adapter.js";
 import { createIngress, type Ingress } from "../bots/ingress/ingress.js";
 import { createIngressSealing } from "../bots/ingress/sealing.js";
+import { outboundQueueName } from "../queues/payloads.js";
 import { createQueues, type Queues } from "../queues/queues.js";
+import { createConsolePlugin } from "../src/console/plugin.js";
 import { cryptoReady } from "../src/crypto/index.js";
 import type { ConversationState } from "../src/intake/index.js";
 import { loadRoleKeys, type ServeKeys, type WorkKeys } from "../src/keys/index.js";
@@ -68,10 +70,39 @@ export async function buildServices(context: RoleContext): Promise<Services> {
  * plugin scoped to its own routes.
  */
 export function httpPlugins(
-  _context: RoleContext,
-  _services: Services,
+  context: RoleContext,
+  services: Services,
 ): Array<(app: FastifyInstance) => Promise<void> | void> {
-  return [];
+  const { config } = context;
+  const outbound = services.serveKeys?.outbound;
+  const staffConsole = createConsolePlugin({
+    log: context.log.child({ component: "console" }),
+    redis: context.redis,
+    redisPrefix: config.redis.prefix,
+    connection: context.storage.connection,
+    retentionDays: config.retentionDays,
+    cookieSecure: !(config.mode === "demo" && config.http.publicBaseUrl.startsWith("http:")),
+    outboundPublicKey: async () => {
+      const key = outbound?.keys.get(outbound.current);
+      return outbound && key ? { keyId: outbound.current, publicKey: key } : undefined;
+    },
+    enqueueOutbound: async (job) => {
+      const data = {
+        v: 1 as const,
+        channel: job.channel,
+        recipient: job.recipient,
+        sealed: job.sealed,
+        seq: job.seq,
+      };
+      await services.queues[outboundQueueName(job.channel)].add("send", data, { jobId: job.jobId });
+    },
+    queueHealth: async () => ({
+      screening: await services.queues.screening.getJobCounts(),
+      "outbound-telegram": await services.queues["outbound-telegram"].getJobCounts(),
+      "outbound-sms": await services.queues["outbound-sms"].getJobCounts(),
+    }),
+  });
+  return [staffConsole];
 }
 
 /** Starts the queue workers for `work` and `all`, registering each with the lifecycle. */

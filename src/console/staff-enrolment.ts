@@ -1,4 +1,4 @@
-import { hash } from "@node-rs/argon2";
+import { hash, verify } from "@node-rs/argon2";
 import {
   type Argon2Params,
   deriveStaffKeys,
@@ -40,9 +40,17 @@ export interface StaffKeyMaterial {
 /** Argon2id settings for the server's hash of authentication keys (OWASP's 19 MiB, 2 passes minimum). */
 const authHashOptions = { memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
-/** Hashes an authentication key for storage (async, off the event loop). */
+/**
+ * Hashes an authentication key for storage (async, off the event loop). The key is hashed in its base64url
+ * form: @node-rs/argon2's verify refuses byte strings that are not valid UTF-8.
+ */
 export function hashAuthKey(authKey: Uint8Array): Promise<string> {
-  return hash(authKey, authHashOptions);
+  return hash(Buffer.from(authKey).toString("base64url"), authHashOptions);
+}
+
+/** Checks an authentication key against its stored hash (constant-time inside Argon2). */
+export function verifyAuthKey(authHash: string, authKey: Uint8Array): Promise<boolean> {
+  return verify(authHash, Buffer.from(authKey).toString("base64url"));
 }
 
 /**

@@ -1,0 +1,185 @@
+import { randomBytes } from "node:crypto";
+import type { FastifyInstance, FastifyReply } from "fastify";
+import { z } from "zod";
+import { STAFF_ARGON2ID } from "../crypto/index.js";
+import { AppError } from "../errors/app-error.js";
+import type { StaffAccount } from "../storage/staff.js";
+import { normaliseUsername } from "../storage/staff.js";
+import { createFakeSalts } from "./fake-salt.js";
+import { cookieOptions } from "./http-security.js";
+import { createLoginThrottle } from "./login-throttle.js";
+import { type ConsoleContext, SESSION_COOKIE } from "./plugin.js";
+import { hashAuthKey, verifyAuthKey } from "./staff-enrolment.js";
+import { checkTotp } from "./totp.js";
+
+const b64url = (bytes: number) =>
+  z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .transform((v, c) => {
+      const buf = Buffer.from(v, "base64url");
+      if (buf.length !== bytes || buf.toString("base64url") !== v) {
+        c.addIssue({ code: "custom", message: "bad key" });
+        return z.NEVER;
+      }
+      return new Uint8Array(buf);
+    });
+
+export const authKeySchema = b64url(32);
+
+const loginBody = z.object({
+  username: z.string().min(1).max(80),
+  authKey: authKeySchema,
+  totp: z.string().regex(/^\d{6}$/),
+});
+
+const passphraseBody = z.object({
+  currentAuthKey: authKeySchema,
+  authKey: authKeySchema,
+  kdfSalt: z.string().regex(/^[A-Za-z0-9_-]{22}$/),
+  kdfOps: z.number().int().min(1).max(10),
+  kdfMem: z.number().int().min(8192).max(1_073_741_824),
+  wrappedPersonalSecret: z.string().regex(/^v1\.personal\.uk\.[A-Za-z0-9_-]+$/),
+});
+
+/** Parses a JSON body with `schema`, answering 400 without echoing anything it was sent. */
+export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw new AppError("BAD_REQUEST");
+  return parsed.data;
+}
+
+/** What the browser needs to unlock the team key after sign-in: wrapped and public values only. */
+export function keyBundle(account: StaffAccount) {
+  return {
+    kdfSalt: account.kdfSalt,
+    kdfOps: account.kdfOps,
+    kdfMem: account.kdfMem,
+    personalPublicKey: account.personalPublicKey,
+    wrappedPersonalSecret: account.wrappedPersonalSecret,
+    teamKeyId: account.teamKeyId,
+    sealedTeamSecret: account.sealedTeamSecret,
+  };
+}
+
+export function staffView(account: StaffAccount) {
+  return {
+    id: account.id,
+    username: account.username,
+    displayName: account.displayName,
+    admin: account.admin,
+  };
+}
+
+/**
+ * Sign-in: the browser first fetches the salt for a name (a deterministic fake one for unknown names), derives
+ * the authentication and unwrapping keys with Argon2id, and sends only the authentication key and a TOTP code.
+ * Failures, whatever the cause, get the same answer and double the wait for that name (429 + Retry-After
+ * while it lasts).
+ */
+export function registerAuthRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
+  const { deps } = ctx;
+  const throttle = createLoginThrottle({ redis: deps.redis, prefix: deps.redisPrefix, now: ctx.now });
+  const fakeSalt = createFakeSalts({ redis: deps.redis, prefix: deps.redisPrefix });
+  const dummyHash = hashAuthKey(randomBytes(32));
+  const totpStepKey = (staffId: string) => `${deps.redisPrefix}:staff:totp-step:${staffId}`;
+
+  const tooSoon = (reply: FastifyReply, waitMs: number) =>
+    reply
+      .code(429)
+      .header("retry-after", String(Math.max(1, Math.ceil(waitMs / 1000))))
+      .send({ error: "RATE_LIMITED", message: "Too many failed sign-ins; wait before trying again" });
+
+  app.get("/api/salt", async (request) => {
+    const q = request.query as Record<string, unknown>;
+    const username = typeof q.username === "string" ? q.username.slice(0, 80) : "";
+    const account = await ctx.staff.findByUsername(username);
+    if (account && !account.disabled) {
+      return { salt: account.kdfSalt, opsLimit: account.kdfOps, memLimit: account.kdfMem };
+    }
+    return {
+      salt: await fakeSalt(username),
+      opsLimit: STAFF_ARGON2ID.opsLimit,
+      memLimit: STAFF_ARGON2ID.memLimit,
+    };
+  });
+
+  app.post("/api/login", async (request, reply) => {
+    const body = parseBody(loginBody, request.body);
+    const name = normaliseUsername(body.username) ?? body.username.trim().toLowerCase();
+    const wait = await throttle.waitMs(name);
+    if (wait > 0) return tooSoon(reply, wait);
+
+    const account = await ctx.staff.findByUsername(name);
+    const keyOk = await verifyAuthKey(account ? account.authHash : await dummyHash, body.authKey);
+    let step: number | undefined;
+    if (account && keyOk && !account.disabled) {
+      step = checkTotp(account.totpSecret, body.totp, ctx.now());
+      if (step !== undefined) {
+        // A code is good once: refuse a replay of the same or an earlier step.
+        const last = Number((await deps.redis.get(totpStepKey(account.id))) ?? "-1");
+        if (step <= last) step = undefined;
+      }
+    }
+    if (!account || !keyOk || account.disabled || step === undefined) {
+      const delay = await throttle.fail(name);
+      deps.log.info("console.login_failed", {});
+      if (account) await ctx.audit.append({ actor: account.id, action: "login_failed" });
+      return reply
+        .code(401)
+        .header("retry-after", String(Math.ceil(delay / 1000)))
+        .send({ error: "UNAUTHENTICATED", message: "Name, passphrase or code is wrong" });
+    }
+    await deps.redis.set(totpStepKey(account.id), String(step), "EX", 180);
+    await throttle.succeed(name);
+    const { sid, session } = await ctx.sessions.create(account.id);
+    await ctx.audit.append({ actor: account.id, action: "login" });
+    reply.setCookie(SESSION_COOKIE, sid, cookieOptions(deps.cookieSecure));
+    return { staff: staffView(account), csrf: session.csrf, keys: keyBundle(account) };
+  });
+
+  app.post("/api/logout", async (request, reply) => {
+    const a = ctx.authOf(request);
+    if (a) {
+      await ctx.sessions.destroy(a.sid);
+      await ctx.audit.append({ actor: a.account.id, action: "logout" });
+    }
+    reply.clearCookie(SESSION_COOKIE, cookieOptions(deps.cookieSecure));
+    return { ok: true };
+  });
+
+  app.get("/api/me", { onRequest: ctx.requireStaff }, async (request) => {
+    const a = ctx.authOf(request);
+    if (!a) throw new AppError("UNAUTHENTICATED");
+    return { staff: staffView(a.account), csrf: a.session.csrf, keys: keyBundle(a.account) };
+  });
+
+  app.post("/api/passphrase", { onRequest: ctx.requireStaff }, async (request, reply) => {
+    const a = ctx.authOf(request);
+    if (!a) throw new AppError("UNAUTHENTICATED");
+    const body = parseBody(passphraseBody, request.body);
+    const wait = await throttle.waitMs(a.account.username);
+    if (wait > 0) return tooSoon(reply, wait);
+    if (!(await verifyAuthKey(a.account.authHash, body.currentAuthKey))) {
+      await throttle.fail(a.account.username);
+      throw new AppError("UNAUTHENTICATED");
+    }
+    await ctx.staff.updateCredentials(
+      a.account.id,
+      {
+        kdfSalt: body.kdfSalt,
+        kdfOps: body.kdfOps,
+        kdfMem: body.kdfMem,
+        authHash: await hashAuthKey(body.authKey),
+        personalPublicKey: a.account.personalPublicKey,
+        wrappedPersonalSecret: body.wrappedPersonalSecret,
+        teamKeyId: a.account.teamKeyId,
+        sealedTeamSecret: a.account.sealedTeamSecret,
+      },
+      a.account.version,
+    );
+    // The audit vocabulary has no passphrase action; re-wrapping the personal key is a key rotation.
+    await ctx.audit.append({ actor: a.account.id, action: "key_rotate", details: { key: "personal_wrap" } });
+    return { ok: true };
+  });
+}

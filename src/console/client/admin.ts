@@ -1,0 +1,335 @@
+import {
+  generateBoxKeyPair,
+  newStaffSalt,
+  sealTeamKey,
+  toBase64url,
+  unwrapPersonalKey,
+  wipe,
+  wrapPersonalKey,
+} from "../../crypto/index.js";
+import { ApiError, api } from "./api.js";
+import { field, flash, h, nextFrame, replace } from "./dom.js";
+import { derive, PERSONAL_KEY_ID, teamKey, unlockTeamKey } from "./keys.js";
+import { me } from "./session.js";
+
+interface StaffRow {
+  id: string;
+  username: string;
+  displayName: string;
+  admin: boolean;
+  disabled: boolean;
+  createdDay: string;
+  version: number;
+}
+
+interface AuditEntry {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  requestId: string | null;
+  details: Record<string, unknown>;
+}
+
+function randomId(bytes: number): string {
+  return toBase64url(crypto.getRandomValues(new Uint8Array(bytes)));
+}
+
+/**
+ * Admin: staff (a new member's keys are made here and the team key is sealed to their new personal key in this
+ * browser; the server only stores wrapped keys and mints their TOTP secret), the audit log with chain
+ * verification, and queue health.
+ */
+export async function renderAdmin(root: HTMLElement): Promise<void> {
+  const staffBody = h("tbody", { attrs: { id: "staff-rows" } });
+  const auditBody = h("tbody", { attrs: { id: "audit-rows" } });
+  const verifyOut = h("p", { attrs: { id: "audit-verify" }, class: "status" });
+  const health = h("pre", { attrs: { id: "health" }, class: "health" });
+  const enrolled = h("div", { attrs: { id: "enrolled" } });
+
+  const loadStaff = async () => {
+    const { staff } = await api<{ staff: StaffRow[] }>("GET", "/admin/staff");
+    staffBody.replaceChildren(
+      ...staff.map((s) =>
+        h(
+          "tr",
+          { attrs: { "data-username": s.username } },
+          h("td", null, s.username),
+          h("td", null, s.displayName),
+          h("td", null, s.admin ? "admin" : "staff"),
+          h("td", null, s.disabled ? "disabled" : "active"),
+          h("td", null, s.createdDay),
+          h(
+            "td",
+            null,
+            s.id === me()?.staff.id
+              ? "you"
+              : h(
+                  "button",
+                  {
+                    attrs: { type: "button", class: "secondary" },
+                    on: {
+                      click: () =>
+                        void api("POST", `/admin/staff/${encodeURIComponent(s.id)}/disabled`, {
+                          disabled: !s.disabled,
+                          version: s.version,
+                        }).then(loadStaff, () => flash("That did not work.", "error")),
+                    },
+                  },
+                  s.disabled ? "Enable" : "Disable",
+                ),
+          ),
+        ),
+      ),
+    );
+  };
+
+  const loadAudit = async () => {
+    const { entries } = await api<{ entries: AuditEntry[] }>("GET", "/admin/audit?limit=200");
+    auditBody.replaceChildren(
+      ...entries.map((e) =>
+        h(
+          "tr",
+          null,
+          h("td", null, e.seq),
+          h("td", null, e.at),
+          h("td", null, e.actor),
+          h("td", null, e.action),
+          h("td", null, e.requestId ?? ""),
+          h("td", null, JSON.stringify(e.details)),
+        ),
+      ),
+    );
+  };
+
+  const username = h("input", { attrs: { id: "new-username", name: "username", required: "" } });
+  const displayName = h("input", { attrs: { id: "new-display-name", name: "displayName", required: "" } });
+  const isAdmin = h("input", { attrs: { id: "new-admin", type: "checkbox", name: "admin" } });
+  const passphrase = h("input", {
+    attrs: {
+      id: "new-passphrase",
+      type: "password",
+      name: "passphrase",
+      required: "",
+      minlength: "12",
+      autocomplete: "new-password",
+    },
+  });
+  const addForm = h(
+    "form",
+    {
+      attrs: { id: "add-staff" },
+      on: {
+        submit: (e) => {
+          e.preventDefault();
+          void addStaff();
+        },
+      },
+    },
+    field("Sign-in name", username),
+    field("Display name", displayName),
+    h("label", { class: "check" }, isAdmin, " Admin"),
+    field("Initial passphrase (tell them privately; they change it after signing in)", passphrase),
+    h("button", { attrs: { type: "submit", id: "add-staff-submit" } }, "Add staff member"),
+  );
+
+  async function addStaff(): Promise<void> {
+    const team = teamKey();
+    const who = me();
+    if (!team || !who) return;
+    flash("Deriving keys…");
+    await nextFrame();
+    const id = randomId(16);
+    const salt = newStaffSalt();
+    const kdf = { kdfSalt: toBase64url(salt), kdfOps: who.keys.kdfOps, kdfMem: who.keys.kdfMem };
+    const keys = derive(passphrase.value, kdf);
+    const personal = generateBoxKeyPair();
+    try {
+      const result = await api<{ username: string; totpUri: string; totpSecret: string }>(
+        "POST",
+        "/admin/staff",
+        {
+          id,
+          username: username.value.trim(),
+          displayName: displayName.value.trim(),
+          admin: isAdmin.checked,
+          ...kdf,
+          authKey: toBase64url(keys.authKey),
+          personalPublicKey: toBase64url(personal.publicKey),
+          wrappedPersonalSecret: wrapPersonalKey(keys.unwrapKey, id, personal.secretKey),
+          teamKeyId: team.keyId,
+          sealedTeamSecret: sealTeamKey({ keyId: PERSONAL_KEY_ID, key: personal.publicKey }, id, {
+            keyId: team.keyId,
+            key: team.key.secretKey,
+          }),
+        },
+      );
+      passphrase.value = "";
+      replace(
+        enrolled,
+        h(
+          "div",
+          { class: "card enrolled" },
+          h(
+            "p",
+            null,
+            `Added ${result.username}. Give them this authenticator secret now; it is not shown again:`,
+          ),
+          h("p", null, h("code", { attrs: { id: "new-totp-secret" } }, result.totpSecret)),
+          h("p", null, h("code", { class: "uri" }, result.totpUri)),
+        ),
+      );
+      flash("Staff member added.");
+      await loadStaff();
+    } catch (err) {
+      flash(
+        err instanceof ApiError && err.status === 409
+          ? "That name is taken."
+          : "Could not add the staff member.",
+        "error",
+      );
+    } finally {
+      wipe(keys.authKey, keys.unwrapKey, personal.secretKey);
+    }
+  }
+
+  const verifyButton = h(
+    "button",
+    {
+      attrs: { type: "button", id: "audit-verify-button" },
+      on: {
+        click: () =>
+          void api<{ ok: boolean; checked: number; firstBadSeq?: number | null }>(
+            "GET",
+            "/admin/audit/verify",
+          ).then((r) => {
+            verifyOut.className = r.ok ? "status ok" : "status error";
+            verifyOut.textContent = r.ok
+              ? `Chain verified: ${r.checked} entries intact.`
+              : `Chain broken at entry ${r.firstBadSeq ?? "?"}.`;
+          }),
+      },
+    },
+    "Verify chain",
+  );
+
+  replace(
+    root,
+    h("h1", null, "Admin"),
+    h(
+      "section",
+      { class: "card" },
+      h("h2", null, "Staff"),
+      h(
+        "table",
+        { attrs: { id: "staff" } },
+        h(
+          "thead",
+          null,
+          h(
+            "tr",
+            null,
+            ...["Name", "Display name", "Role", "State", "Added", ""].map((t) => h("th", null, t)),
+          ),
+        ),
+        staffBody,
+      ),
+      h("h3", null, "Add a staff member"),
+      addForm,
+      enrolled,
+    ),
+    h(
+      "section",
+      { class: "card" },
+      h("h2", null, "Audit log"),
+      verifyButton,
+      verifyOut,
+      h(
+        "table",
+        { attrs: { id: "audit" } },
+        h(
+          "thead",
+          null,
+          h("tr", null, ...["#", "When", "Who", "Action", "Request", "Details"].map((t) => h("th", null, t))),
+        ),
+        auditBody,
+      ),
+    ),
+    h("section", { class: "card" }, h("h2", null, "Queue health"), health),
+  );
+  await Promise.all([
+    loadStaff(),
+    loadAudit(),
+    api<Record<string, unknown>>("GET", "/admin/health").then((r) => {
+      health.textContent = JSON.stringify(r, null, 2);
+    }),
+  ]);
+}
+
+/** Passphrase change: re-wraps the same personal key under a key derived from the new passphrase. */
+export function renderPassphrase(root: HTMLElement): void {
+  const current = h("input", {
+    attrs: { id: "pp-current", type: "password", required: "", autocomplete: "current-password" },
+  });
+  const next = h("input", {
+    attrs: { id: "pp-new", type: "password", required: "", minlength: "12", autocomplete: "new-password" },
+  });
+  const again = h("input", {
+    attrs: { id: "pp-again", type: "password", required: "", minlength: "12", autocomplete: "new-password" },
+  });
+  const status = h("p", { class: "status", attrs: { role: "status" } });
+  const form = h(
+    "form",
+    {
+      class: "card",
+      on: {
+        submit: (e) => {
+          e.preventDefault();
+          void (async () => {
+            const who = me();
+            if (!who) return;
+            if (next.value !== again.value) {
+              status.textContent = "The new passphrases differ.";
+              return;
+            }
+            status.textContent = "Deriving keys…";
+            await nextFrame();
+            const old = derive(current.value, who.keys);
+            const salt = newStaffSalt();
+            const kdf = { kdfSalt: toBase64url(salt), kdfOps: who.keys.kdfOps, kdfMem: who.keys.kdfMem };
+            const fresh = derive(next.value, kdf);
+            try {
+              // Unlocking with the current passphrase proves it and gives the personal key to re-wrap.
+              const personal = unwrapPersonalKey(old.unwrapKey, who.staff.id, who.keys.wrappedPersonalSecret);
+              const wrapped = wrapPersonalKey(fresh.unwrapKey, who.staff.id, personal.secretKey);
+              wipe(personal.secretKey);
+              await api("POST", "/passphrase", {
+                currentAuthKey: toBase64url(old.authKey),
+                authKey: toBase64url(fresh.authKey),
+                ...kdf,
+                wrappedPersonalSecret: wrapped,
+              });
+              who.keys = { ...who.keys, ...kdf, wrappedPersonalSecret: wrapped };
+              unlockTeamKey(who.staff.id, fresh.unwrapKey, who.keys);
+              status.className = "status ok";
+              status.textContent = "Passphrase changed.";
+              current.value = next.value = again.value = "";
+            } catch {
+              status.className = "status error";
+              status.textContent = "The current passphrase is wrong, or the change failed.";
+            } finally {
+              wipe(old.authKey, old.unwrapKey, fresh.authKey);
+            }
+          })();
+        },
+      },
+    },
+    h("h1", null, "Change passphrase"),
+    field("Current passphrase", current),
+    field("New passphrase (12 characters or more)", next),
+    field("New passphrase again", again),
+    h("button", { attrs: { type: "submit" } }, "Change passphrase"),
+    status,
+  );
+  replace(root, form);
+}

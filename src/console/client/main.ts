@@ -1,0 +1,113 @@
+import { cryptoReady } from "../../crypto/index.js";
+import { renderAdmin, renderPassphrase } from "./admin.js";
+import { ApiError, api, setCsrf, setOnUnauthenticated } from "./api.js";
+import { byId, h, replace } from "./dom.js";
+import { forgetKeys, teamKey } from "./keys.js";
+import { renderLogin, renderUnlock } from "./login.js";
+import { renderQueue } from "./queue.js";
+import { closeRequest, renderRequest } from "./request.js";
+import { type Me, me, setMe } from "./session.js";
+
+/**
+ * The console's entry point: a small single-page app with hash routes (#/queue, #/r/<id>, #/admin,
+ * #/passphrase), so the unlocked team key stays in this tab's memory between views.
+ */
+async function start(): Promise<void> {
+  await cryptoReady();
+  setOnUnauthenticated(() => signedOut("Your session ended. Sign in again."));
+  try {
+    const who = await api<Me>("GET", "/me");
+    setCsrf(who.csrf);
+    setMe(who);
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 401)) throw err;
+  }
+  window.addEventListener("hashchange", () => void route());
+  await route();
+}
+
+function signedOut(notice?: string): void {
+  forgetKeys();
+  closeRequest();
+  setMe(undefined);
+  // The pre-sign-in CSRF token is in the page; a reload fetches a fresh page and cookie.
+  if (notice) sessionStorage.setItem("hrd-intake.notice", notice);
+  location.hash = "";
+  location.reload();
+}
+
+async function signOut(): Promise<void> {
+  try {
+    await api("POST", "/logout");
+  } finally {
+    signedOut();
+  }
+}
+
+function renderNav(): void {
+  const nav = byId("nav");
+  const who = me();
+  if (!who) {
+    nav.replaceChildren();
+    return;
+  }
+  replace(
+    nav,
+    h("a", { attrs: { href: "#/queue", id: "nav-queue" } }, "Queue"),
+    who.staff.admin ? h("a", { attrs: { href: "#/admin", id: "nav-admin" } }, "Admin") : null,
+    h("a", { attrs: { href: "#/passphrase" } }, "Passphrase"),
+    h("span", { class: "who" }, who.staff.displayName),
+    h(
+      "button",
+      { class: "secondary", attrs: { type: "button", id: "sign-out" }, on: { click: () => void signOut() } },
+      "Sign out",
+    ),
+  );
+}
+
+async function route(): Promise<void> {
+  const root = byId("app");
+  const who = me();
+  renderNav();
+  if (!who) {
+    const notice = sessionStorage.getItem("hrd-intake.notice") ?? undefined;
+    sessionStorage.removeItem("hrd-intake.notice");
+    renderLogin(root, () => void route(), notice);
+    return;
+  }
+  if (!teamKey()) {
+    renderUnlock(
+      root,
+      who,
+      () => void route(),
+      () => void signOut(),
+    );
+    return;
+  }
+  closeRequest();
+  const hash = location.hash.replace(/^#/, "");
+  const path = hash.split("?")[0] ?? "";
+  const flash = h("p", { attrs: { id: "flash", role: "status" }, class: "flash" });
+  const view = h("div", { attrs: { id: "view" } });
+  replace(root, flash, view);
+  try {
+    if (path.startsWith("/r/")) await renderRequest(view, decodeURIComponent(path.slice(3)));
+    else if (path === "/admin" && who.staff.admin) await renderAdmin(view);
+    else if (path === "/passphrase") renderPassphrase(view);
+    else await renderQueue(view);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return;
+    replace(
+      view,
+      h(
+        "p",
+        { class: "error" },
+        err instanceof ApiError && err.status === 404
+          ? "Not found."
+          : "Something went wrong loading this view.",
+      ),
+    );
+  }
+}
+
+void start();

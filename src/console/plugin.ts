@@ -1,0 +1,199 @@
+import { randomBytes } from "node:crypto";
+import fastifyCookie from "@fastify/cookie";
+import fastifyHelmet from "@fastify/helmet";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { cryptoReady } from "../crypto/index.js";
+import { AppError } from "../errors/app-error.js";
+import { type AuditLog, createAuditLog } from "../storage/audit.js";
+import { createPartnerStore, type PartnerStore } from "../storage/partners.js";
+import { createRequestStore, type RequestStore } from "../storage/requests.js";
+import { createStaffStore, type StaffAccount, type StaffStore } from "../storage/staff.js";
+import { registerAdminRoutes } from "./admin-routes.js";
+import { buildConsoleAssets } from "./assets.js";
+import { type AuditRow, createAuditReader } from "./audit-reader.js";
+import { registerAuthRoutes } from "./auth-routes.js";
+import type { ConsoleDeps } from "./deps.js";
+import { CSP_REPORT_PATH, cookieOptions, helmetOptions, tokensEqual } from "./http-security.js";
+import { registerRequestRoutes } from "./request-routes.js";
+import { createSessionStore, type SessionStore, type StaffSession } from "./sessions.js";
+import { renderShell } from "./shell.js";
+
+/** Cookie names. Both are HttpOnly, SameSite=Strict, Path=/staff. */
+export const SESSION_COOKIE = "staff_sid";
+export const PRE_CSRF_COOKIE = "staff_csrf";
+/** Header every state-changing request carries its CSRF token in. */
+export const CSRF_HEADER = "x-csrf-token";
+
+/** The signed-in staff member behind a request. */
+export interface StaffAuth {
+  readonly sid: string;
+  readonly session: StaffSession;
+  readonly account: StaffAccount;
+}
+
+/** Per-request auth state, kept off the request object so no global Fastify types are augmented. */
+export interface ConsoleContext {
+  readonly deps: ConsoleDeps;
+  readonly staff: StaffStore;
+  readonly requests: RequestStore;
+  readonly partners: PartnerStore;
+  readonly audit: AuditLog;
+  readonly auditLatest: (limit: number) => Promise<AuditRow[]>;
+  readonly sessions: SessionStore;
+  readonly now: () => number;
+  authOf(request: FastifyRequest): StaffAuth | undefined;
+  /** Route hook: 401 unless signed in. */
+  requireStaff(request: FastifyRequest): Promise<void>;
+  /** Route hook: 401 unless signed in, 403 unless an admin. */
+  requireAdmin(request: FastifyRequest): Promise<void>;
+}
+
+const safeMethods = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * The staff console under /staff: one HTML page, the browser bundle, and a JSON API that never returns
+ * plaintext content (requests leave the server as ciphertext and a sealed data key; the browser decrypts).
+ * Every response carries a strict CSP and `Cache-Control: no-store`; sessions live in Redis and hold ids only;
+ * every state-changing request needs the CSRF token in a header.
+ */
+export function createConsolePlugin(deps: ConsoleDeps): (app: FastifyInstance) => Promise<void> {
+  return async (app) => {
+    await cryptoReady();
+    const assets = await buildConsoleAssets();
+    const now = deps.now ?? Date.now;
+    const sessions = createSessionStore({
+      redis: deps.redis,
+      prefix: deps.redisPrefix,
+      now,
+      ...(deps.sessionLimits ? { limits: deps.sessionLimits } : {}),
+    });
+    const auth = new WeakMap<FastifyRequest, StaffAuth>();
+    const staff = createStaffStore(deps.connection);
+    const ctx: ConsoleContext = {
+      deps,
+      staff,
+      requests: createRequestStore({ connection: deps.connection, retentionDays: deps.retentionDays }),
+      partners: createPartnerStore({ connection: deps.connection }),
+      audit: createAuditLog({ connection: deps.connection }),
+      auditLatest: createAuditReader(deps.connection).latest,
+      sessions,
+      now,
+      authOf: (request) => auth.get(request),
+      async requireStaff(request) {
+        if (!auth.get(request)) throw new AppError("UNAUTHENTICATED");
+      },
+      async requireAdmin(request) {
+        const a = auth.get(request);
+        if (!a) throw new AppError("UNAUTHENTICATED");
+        if (!a.account.admin) throw new AppError("FORBIDDEN");
+      },
+    };
+
+    await app.register(
+      async (scope) => {
+        await scope.register(fastifyCookie);
+        await scope.register(fastifyHelmet, helmetOptions());
+
+        scope.addContentTypeParser(
+          ["application/csp-report", "application/reports+json"],
+          { parseAs: "string", bodyLimit: 16 * 1024 },
+          (_request, body, done) => {
+            try {
+              done(null, JSON.parse(String(body)) as unknown);
+            } catch {
+              done(null, {});
+            }
+          },
+        );
+
+        scope.addHook("onSend", async (_request, reply, payload) => {
+          reply.header("cache-control", "no-store");
+          reply.header("pragma", "no-cache");
+          return payload;
+        });
+
+        scope.addHook("onRequest", async (request, reply) => {
+          const sid = request.cookies[SESSION_COOKIE];
+          if (sid) {
+            const session = await sessions.touch(sid);
+            const account = session ? await staff.findById(session.staffId) : undefined;
+            if (session && account && !account.disabled) {
+              auth.set(request, { sid, session, account });
+            } else {
+              if (session) await sessions.destroy(sid);
+              reply.clearCookie(SESSION_COOKIE, cookieOptions(deps.cookieSecure));
+            }
+          }
+          if (safeMethods.has(request.method) || request.url.split("?")[0] === CSP_REPORT_PATH) return;
+          const sent = request.headers[CSRF_HEADER];
+          const token = typeof sent === "string" ? sent : undefined;
+          const signedIn = auth.get(request);
+          const expected = signedIn ? signedIn.session.csrf : request.cookies[PRE_CSRF_COOKIE];
+          if (!tokensEqual(token, expected)) {
+            deps.log.warn("console.csrf_refused", { route: request.routeOptions.url ?? "(unmatched)" });
+            throw new AppError("FORBIDDEN", { detail: "missing or wrong CSRF token" });
+          }
+        });
+
+        scope.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: "NOT_FOUND" }));
+
+        const shell = async (request: FastifyRequest, reply: FastifyReply) => {
+          let token = request.cookies[PRE_CSRF_COOKIE];
+          if (!token || !/^[A-Za-z0-9_-]{43}$/.test(token)) {
+            token = randomBytes(32).toString("base64url");
+            reply.setCookie(PRE_CSRF_COOKIE, token, cookieOptions(deps.cookieSecure));
+          }
+          return reply
+            .type("text/html; charset=utf-8")
+            .send(renderShell({ csrfToken: token, assetVersion: assets.version }));
+        };
+        scope.get("/", shell);
+
+        scope.get("/assets/console.js", async (_request, reply) =>
+          reply.type("text/javascript; charset=utf-8").send(assets.js),
+        );
+        scope.get("/assets/console.css", async (_request, reply) =>
+          reply.type("text/css; charset=utf-8").send(assets.css),
+        );
+
+        scope.post("/csp-report", async (request, reply) => {
+          for (const v of cspViolations(request.body)) {
+            deps.log.warn("console.csp_violation", { directive: v.directive, blocked: v.blocked });
+            await deps.redis.incr(`${deps.redisPrefix}:staff:csp-violations`);
+            deps.onCspViolation?.(v);
+          }
+          return reply.code(204).send();
+        });
+
+        registerAuthRoutes(scope, ctx);
+        registerRequestRoutes(scope, ctx);
+        registerAdminRoutes(scope, ctx);
+      },
+      { prefix: "/staff" },
+    );
+  };
+}
+
+/** Reads `report-uri` and Reporting API bodies down to the directive and a coarse label of what was blocked. */
+function cspViolations(body: unknown): Array<{ directive: string; blocked: string }> {
+  const reports: unknown[] = Array.isArray(body) ? body.map((r) => (r as { body?: unknown }).body) : [];
+  if (body && typeof body === "object" && "csp-report" in body)
+    reports.push((body as Record<string, unknown>)["csp-report"]);
+  const out: Array<{ directive: string; blocked: string }> = [];
+  for (const r of reports) {
+    if (!r || typeof r !== "object") continue;
+    const rec = r as Record<string, unknown>;
+    const directive = String(
+      rec["effective-directive"] ?? rec.effectiveDirective ?? rec["violated-directive"] ?? "unknown",
+    );
+    const blockedRaw = String(rec["blocked-uri"] ?? rec.blockedURL ?? "");
+    // Only the kind of source: a full URL could carry a query string.
+    const blocked = /^[a-z-]+$/.test(blockedRaw)
+      ? blockedRaw
+      : blockedRaw.startsWith("http")
+        ? "url"
+        : "other";
+    out.push({ directive: directive.replace(/[^a-z-]/g, "").slice(0, 40), blocked });
+  }
+  return out;
+}

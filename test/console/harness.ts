@@ -1,0 +1,279 @@
+import { randomBytes } from "node:crypto";
+import type { FastifyInstance } from "fastify";
+import type { Redis } from "ioredis";
+import { buildServer } from "../../app/server.js";
+import type { ConsoleOutboundJob } from "../../src/console/deps.js";
+import { createConsolePlugin } from "../../src/console/plugin.js";
+import { createStaffFromPassphrase } from "../../src/console/staff-enrolment.js";
+import { currentTotp } from "../../src/console/totp.js";
+import {
+  cryptoReady,
+  deriveStaffKeys,
+  encryptRecord,
+  fromBase64url,
+  generateBoxKeyPair,
+  newKeyId,
+  TEST_ARGON2ID,
+  toBase64url,
+} from "../../src/crypto/index.js";
+import { createReadiness } from "../../src/health/readiness.js";
+import { createLogger } from "../../src/log/index.js";
+import type { Urgency } from "../../src/screening/types.js";
+import { type AuditLog, createAuditLog } from "../../src/storage/audit.js";
+import { connectStorage, type Storage } from "../../src/storage/connection.js";
+import { ensureIndexes } from "../../src/storage/indexes.js";
+import { asCiphertext, asSealedDataKey } from "../../src/storage/opaque.js";
+import { createPartnerStore, type PartnerStore } from "../../src/storage/partners.js";
+import { createRequestStore, type RequestStore } from "../../src/storage/requests.js";
+import { createStaffStore, type StaffStore } from "../../src/storage/staff.js";
+
+/** A running console over real Redis and MongoDB, with a movable clock and a recording outbound queue. */
+export interface ConsoleHarness {
+  readonly app: FastifyInstance;
+  readonly storage: Storage;
+  readonly staff: StaffStore;
+  readonly requests: RequestStore;
+  readonly partners: PartnerStore;
+  readonly audit: AuditLog;
+  readonly outbound: { keyId: string; publicKey: Uint8Array; secretKey: Uint8Array };
+  readonly enqueued: ConsoleOutboundJob[];
+  readonly cspViolations: Array<{ directive: string; blocked: string }>;
+  readonly admin: { id: string; username: string; passphrase: string; totpSecret: string };
+  readonly teamPublic: { keyId: string; key: Uint8Array };
+  /** The console's clock (ms); tests move it forward instead of sleeping. */
+  now: number;
+  close(): Promise<void>;
+}
+
+export const ADMIN_PASSPHRASE = "correct horse battery staple";
+
+/** Starts the console on `buildServer` (the same server `intake serve` uses) and creates the first admin. */
+export async function startConsole(opts: {
+  redis: Redis;
+  prefix: string;
+  mongoUri: string;
+  cookieSecure?: boolean;
+}): Promise<ConsoleHarness> {
+  await cryptoReady();
+  const storage = connectStorage(opts.mongoUri);
+  await storage.ping();
+  await ensureIndexes(storage.connection);
+  const staff = createStaffStore(storage.connection);
+  await staff.ensureIndexes();
+  const created = await createStaffFromPassphrase(staff, {
+    username: "ada",
+    displayName: "Ada Admin",
+    admin: true,
+    passphrase: ADMIN_PASSPHRASE,
+    kdf: TEST_ARGON2ID,
+  });
+  const team = await staff.currentTeamKey();
+  if (!team) throw new Error("no team key");
+  const pair = generateBoxKeyPair();
+  const outbound = { keyId: newKeyId(), publicKey: pair.publicKey, secretKey: pair.secretKey };
+  const enqueued: ConsoleOutboundJob[] = [];
+  const cspViolations: Array<{ directive: string; blocked: string }> = [];
+  const log = createLogger({ level: process.env.CONSOLE_TEST_LOG ?? "silent" });
+
+  const harness = {
+    storage,
+    staff,
+    requests: createRequestStore({ connection: storage.connection, retentionDays: 90 }),
+    partners: createPartnerStore({ connection: storage.connection }),
+    audit: createAuditLog({ connection: storage.connection }),
+    outbound,
+    enqueued,
+    cspViolations,
+    admin: {
+      id: created.account.id,
+      username: "ada",
+      passphrase: ADMIN_PASSPHRASE,
+      totpSecret: created.totpSecret,
+    },
+    teamPublic: { keyId: team.keyId, key: fromBase64url(team.publicKey) },
+    now: Date.now(),
+  } as ConsoleHarness;
+
+  const app = await buildServer({
+    log,
+    readiness: createReadiness({ mongodb: () => storage.ping() }),
+    plugins: [
+      createConsolePlugin({
+        log,
+        redis: opts.redis,
+        redisPrefix: opts.prefix,
+        connection: storage.connection,
+        retentionDays: 90,
+        enqueueOutbound: async (job) => {
+          enqueued.push(job);
+        },
+        outboundPublicKey: async () => ({ keyId: outbound.keyId, publicKey: outbound.publicKey }),
+        cookieSecure: opts.cookieSecure ?? true,
+        now: () => harness.now,
+        onCspViolation: (v) => cspViolations.push(v),
+      }),
+    ],
+  });
+  Object.assign(harness, {
+    app,
+    close: async () => {
+      await app.close();
+      await storage.close();
+    },
+  });
+  return harness;
+}
+
+/** One seeded request: its id, reference and the canary text planted in its answers. */
+export interface SeededRequest {
+  readonly requestId: string;
+  readonly reference: string;
+  readonly urgency: Urgency;
+  readonly canary: string;
+}
+
+/** Encrypts an intake (canary answers) for the team key, as the screening worker does, and stores it. */
+export async function seedRequest(
+  h: ConsoleHarness,
+  input: {
+    urgency: Urgency;
+    answers?: Record<string, unknown>;
+    reasons?: string[];
+    routes?: string[];
+    channel?: "telegram" | "sms";
+    lang?: "en" | "fr" | "es" | "ar" | "ru";
+  },
+): Promise<SeededRequest> {
+  const requestId = randomBytes(9).toString("base64url");
+  const canary = `CANARY${randomBytes(6).toString("hex")}`;
+  const alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+  const ref = Array.from(randomBytes(8), (b) => alphabet[b % 32]).join("");
+  const reference = `${ref.slice(0, 4)}-${ref.slice(4)}`;
+  const intake = {
+    v: 1,
+    reference,
+    lang: input.lang ?? "en",
+    channel: input.channel ?? "telegram",
+    replyAddress: `9${randomBytes(4).readUInt32BE(0)}`,
+    answers: input.answers ?? {
+      danger_now: input.urgency === "emergency",
+      name: `${canary} name`,
+      threat_description: `${canary} threat`,
+      location_country: "CD",
+    },
+  };
+  const record = encryptRecord(h.teamPublic, requestId, { content: JSON.stringify(intake) });
+  await h.requests.insertRequest({
+    requestId,
+    intakeId: randomBytes(9).toString("base64url"),
+    reference,
+    urgency: input.urgency,
+    reasons: (input.reasons ?? (input.urgency === "emergency" ? ["danger_now"] : ["death_threat"])) as never,
+    routes: (input.routes ?? ["emergency_grant"]) as never,
+    channel: input.channel ?? "telegram",
+    lang: input.lang ?? "en",
+    senderHash: randomBytes(24).toString("base64url"),
+    lookupKeyId: "abcd1234",
+    teamKeyId: h.teamPublic.keyId,
+    content: asCiphertext(record.fields.content),
+    sealedKey: asSealedDataKey(record.sealedKey),
+  });
+  return { requestId, reference, urgency: input.urgency, canary };
+}
+
+/** Cookie header value from a set of Set-Cookie headers. */
+export function cookieHeader(setCookies: string | string[] | undefined, jar: Map<string, string>): string {
+  for (const c of Array.isArray(setCookies) ? setCookies : setCookies ? [setCookies] : []) {
+    const [pair] = c.split(";");
+    const eq = pair?.indexOf("=") ?? -1;
+    if (pair && eq > 0) {
+      const name = pair.slice(0, eq).trim();
+      const value = pair.slice(eq + 1).trim();
+      if (value === "" || /Max-Age=0|Expires=Thu, 01 Jan 1970/i.test(c)) jar.delete(name);
+      else jar.set(name, value);
+    }
+  }
+  return [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
+}
+
+/** A signed-in API client over `inject`, as the browser module would call it. */
+export interface ApiClient {
+  readonly jar: Map<string, string>;
+  csrf: string;
+  get(
+    path: string,
+  ): Promise<{ status: number; json: () => unknown; headers: Record<string, unknown>; body: string }>;
+  post(
+    path: string,
+    body: unknown,
+    opts?: { csrf?: string | null },
+  ): Promise<{ status: number; json: () => unknown; headers: Record<string, unknown>; body: string }>;
+}
+
+/** Opens the shell (pre-sign-in CSRF cookie + token) and returns an unauthenticated client. */
+export async function anonymousClient(h: ConsoleHarness): Promise<ApiClient> {
+  const jar = new Map<string, string>();
+  const shell = await h.app.inject({ method: "GET", url: "/staff" });
+  cookieHeader(shell.headers["set-cookie"], jar);
+  const token = /name="csrf-token" content="([^"]+)"/.exec(shell.body)?.[1] ?? "";
+  const client: ApiClient = {
+    jar,
+    csrf: token,
+    async get(path) {
+      const res = await h.app.inject({
+        method: "GET",
+        url: path,
+        headers: { cookie: cookieHeader(undefined, jar) },
+      });
+      cookieHeader(res.headers["set-cookie"], jar);
+      return { status: res.statusCode, json: () => res.json(), headers: res.headers, body: res.body };
+    },
+    async post(path, body, opts) {
+      const csrf = opts?.csrf === undefined ? client.csrf : opts.csrf;
+      const res = await h.app.inject({
+        method: "POST",
+        url: path,
+        headers: {
+          cookie: cookieHeader(undefined, jar),
+          "content-type": "application/json",
+          ...(csrf === null ? {} : { "x-csrf-token": csrf }),
+        },
+        payload: JSON.stringify(body),
+      });
+      cookieHeader(res.headers["set-cookie"], jar);
+      return { status: res.statusCode, json: () => res.json(), headers: res.headers, body: res.body };
+    },
+  };
+  return client;
+}
+
+/** Derives the authentication key as the browser does (salt from the API). */
+export async function authKeyFor(client: ApiClient, username: string, passphrase: string): Promise<string> {
+  const salt = (await client.get(`/staff/api/salt?username=${encodeURIComponent(username)}`)).json() as {
+    salt: string;
+    opsLimit: number;
+    memLimit: number;
+  };
+  const keys = deriveStaffKeys(passphrase, fromBase64url(salt.salt), {
+    opsLimit: salt.opsLimit,
+    memLimit: salt.memLimit,
+  });
+  return toBase64url(keys.authKey);
+}
+
+/** Signs in over the API; moves the clock one TOTP step first so codes are never replays. */
+export async function signIn(
+  h: ConsoleHarness,
+  user: { username: string; passphrase: string; totpSecret: string } = h.admin,
+): Promise<ApiClient> {
+  h.now += 30_000;
+  const client = await anonymousClient(h);
+  const res = await client.post("/staff/api/login", {
+    username: user.username,
+    authKey: await authKeyFor(client, user.username, user.passphrase),
+    totp: currentTotp(user.totpSecret, h.now),
+  });
+  if (res.status !== 200) throw new Error(`sign-in failed: ${res.status}`);
+  client.csrf = (res.json() as { csrf: string }).csrf;
+  return client;
+}
