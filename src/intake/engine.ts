@@ -83,11 +83,27 @@ export function step(
   if (state === undefined) return begin(flow, inbound, now, deps);
   const s: ConversationState = structuredClone(state);
   s.lastActivityAt = now;
+  if (s.flowVersion !== flow.version) return restartOnNewFlow(flow, s, now);
   const command = commandOf(inbound.body, s.lang);
   if (command) return runCommand(flow, s, command.name, command.payload);
   if (s.optedOut) return { state: s, replies: [], effects: [] };
   if (s.pending) return answerPending(flow, s, inbound.body);
   return answerStep(flow, s, inbound.body, now);
+}
+
+/**
+ * A conversation started under another flow version (a deploy changed the flow): its answers may not
+ * fit the new ids, so it starts again after the language, keeping the language and the intake id.
+ */
+function restartOnNewFlow(flow: Flow, s: ConversationState, now: number): StepResult {
+  s.flowVersion = flow.version;
+  s.answers = { [flow.languageStep]: s.lang };
+  s.history = [flow.languageStep];
+  s.pending = null;
+  s.reviewing = false;
+  s.optedOut = false;
+  const next = advance(flow, s, stepIndex(flow, flow.languageStep), now);
+  return { ...next, replies: [{ text: t(s.lang, "flow-changed"), lang: s.lang }, ...next.replies] };
 }
 
 /** The reminder before an abandoned conversation expires: once, after half the TTL, before expiry. */

@@ -78,6 +78,7 @@ export function promptCatalogue(flow: Flow, lang: Lang): Array<{ id: string; rep
     "stop-done",
     "welcome-back",
     "rate-limited",
+    "flow-changed",
   ]) {
     out.push(text(id));
   }

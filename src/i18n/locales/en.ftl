@@ -156,3 +156,4 @@ stop-done = You will get no more messages from us. Send START to continue. Your 
 welcome-back = Welcome back. Let us continue.
 reminder = Your answers are kept for { $hours } more hours. Reply to continue, or send DELETE to erase them.
 rate-limited = You are sending messages very fast. Please wait a minute, then reply.
+flow-changed = Our questions have changed since your last message, sorry. Let us start again.

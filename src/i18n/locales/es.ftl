@@ -145,3 +145,4 @@ stop-done = No recibirá más mensajes. Envíe START para seguir. Sus respuestas
 welcome-back = Bienvenido/a de nuevo. Sigamos.
 reminder = Guardamos sus respuestas { $hours } horas más. Responda para seguir, o BORRAR para eliminarlas.
 rate-limited = Envía mensajes muy rápido. Espere un minuto y responda.
+flow-changed = Nuestras preguntas cambiaron desde su último mensaje, disculpe. Empecemos de nuevo.

@@ -145,3 +145,4 @@ stop-done = Vous ne recevrez plus de messages. Envoyez START pour reprendre. Vos
 welcome-back = Bon retour. Continuons.
 reminder = Vos réponses sont gardées encore { $hours } heures. Répondez pour continuer, ou SUPPRIMER pour les effacer.
 rate-limited = Vous envoyez des messages très vite. Attendez une minute, puis répondez.
+flow-changed = Nos questions ont changé depuis votre dernier message, désolés. Reprenons depuis le début.

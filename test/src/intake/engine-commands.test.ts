@@ -332,6 +332,24 @@ describe("without a conversation", () => {
   });
 });
 
+describe("a new flow version", () => {
+  it("starts an old conversation again after the language, keeping language and id", () => {
+    const old = drive(scripts.ru, { danger: false, family: false, displacement: "1" }).states.get(
+      "threat_types",
+    );
+    if (!old) throw new Error("no state");
+    const r = send({ ...old, flowVersion: "default@0" }, text("1"));
+    expect(r.replies[0]?.text).toBe(t("ru", "flow-changed"));
+    expect(r.state).toMatchObject({
+      step: "consent",
+      lang: "ru",
+      flowVersion: "default@1",
+      intakeId: old.intakeId,
+    });
+    expect(r.state?.answers).toEqual({ language: "ru" });
+  });
+});
+
 describe("reminder", () => {
   const ttl = 72 * 3_600_000;
   const state = drive(scripts.es, { danger: false, family: false, displacement: "1" }).states.get("name");
