@@ -4,17 +4,21 @@ import type { Redis } from "ioredis";
 import { buildServer } from "../../app/server.js";
 import type { ConsoleOutboundJob } from "../../src/console/deps.js";
 import { createConsolePlugin } from "../../src/console/plugin.js";
-import { createStaffFromPassphrase } from "../../src/console/staff-enrolment.js";
+import { createStaffFromPassphrase, PERSONAL_KEY_ID } from "../../src/console/staff-enrolment.js";
 import { currentTotp } from "../../src/console/totp.js";
 import {
+  type BoxKeyPair,
   cryptoReady,
   deriveStaffKeys,
   encryptRecord,
   fromBase64url,
   generateBoxKeyPair,
+  type Keyring,
   newKeyId,
+  openTeamKey,
   TEST_ARGON2ID,
   toBase64url,
+  unwrapPersonalKey,
 } from "../../src/crypto/index.js";
 import { createReadiness } from "../../src/health/readiness.js";
 import { createLogger } from "../../src/log/index.js";
@@ -276,4 +280,17 @@ export async function signIn(
   if (res.status !== 200) throw new Error(`sign-in failed: ${res.status}`);
   client.csrf = (res.json() as { csrf: string }).csrf;
   return client;
+}
+
+/** Opens the team key as the admin's browser does (passphrase → unwrapping key → personal key → team key). */
+export async function adminTeamKey(h: ConsoleHarness): Promise<Keyring<BoxKeyPair>> {
+  const account = await h.staff.findById(h.admin.id);
+  if (!account) throw new Error("admin missing");
+  const { unwrapKey } = deriveStaffKeys(h.admin.passphrase, fromBase64url(account.kdfSalt), {
+    opsLimit: account.kdfOps,
+    memLimit: account.kdfMem,
+  });
+  const personal = unwrapPersonalKey(unwrapKey, account.id, account.wrappedPersonalSecret);
+  const team = openTeamKey({ keyId: PERSONAL_KEY_ID, key: personal }, account.id, account.sealedTeamSecret);
+  return { current: team.keyId, keys: new Map([[team.keyId, team.key]]) };
 }

@@ -7,6 +7,7 @@ import {
   wipe,
 } from "../../crypto/index.js";
 import { statusTransitions } from "../../storage/request-status.js";
+import { CONTENT_FIELD, NOTE_FIELD } from "../fields.js";
 import { ApiError, api } from "./api.js";
 import { field, flash, h, replace } from "./dom.js";
 import { teamRing } from "./keys.js";
@@ -39,10 +40,6 @@ interface Partner {
 interface ConsoleConfig {
   outbound: { keyId: string; publicKey: string } | null;
 }
-
-/** Field names inside a request's envelopes (the AD binds request id + field). */
-export const CONTENT_FIELD = "content";
-export const NOTE_FIELD = "note";
 
 const answerLabels: Record<string, string> = {
   language: "Language",
