@@ -1,7 +1,13 @@
+import { auditVerifyCommand } from "./audit.js";
 import { keysCommands } from "./keys.js";
 import { roleCommands } from "./roles.js";
 import { staffAddCommand } from "./staff.js";
 import type { Command } from "./types.js";
 
 /** Every `intake` subcommand. Each feature adds its commands here. */
-export const commands: readonly Command[] = [...roleCommands, staffAddCommand, ...keysCommands];
+export const commands: readonly Command[] = [
+  ...roleCommands,
+  staffAddCommand,
+  ...keysCommands,
+  auditVerifyCommand,
+];
