@@ -3,13 +3,17 @@
  * test Redis prefix, the queues, the Telegram webhook on a local Fastify, and the Bot API stand-in posting
  * to it. Not a test file (vitest only runs *.test.ts).
  */
+import type { Worker } from "bullmq";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { Redis } from "ioredis";
 import { createIngressEngine } from "../../../bots/ingress/engine-adapter.js";
 import { createIngress, type Ingress, type IngressOptions } from "../../../bots/ingress/ingress.js";
 import { createIngressSealing } from "../../../bots/ingress/sealing.js";
 import { createMessageLogWriter } from "../../../bots/telegram/message-log.js";
+import { createTelegramOutboundWorker } from "../../../bots/telegram/outbound.js";
 import { createTelegramWebhook, TELEGRAM_WEBHOOK_PATH } from "../../../bots/telegram/webhook.js";
+import { createPacer } from "../../../queues/pacing.js";
+import type { OutboundJob } from "../../../queues/payloads.js";
 import { createQueues, type Queues } from "../../../queues/queues.js";
 import type { ConversationState } from "../../../src/intake/index.js";
 import { createLogger, type Log } from "../../../src/log/index.js";
@@ -27,6 +31,8 @@ export interface Rig {
   queues: Queues;
   bull: Redis;
   log: Log;
+  /** The Telegram sender worker, when started with `worker: true`. */
+  worker: Worker<OutboundJob> | undefined;
   close(): Promise<void>;
 }
 
@@ -64,6 +70,9 @@ export async function startRig(options: {
   prefix: string;
   limits?: Partial<IngressOptions<ConversationState>["limits"]>;
   log?: Log;
+  /** Also run the real outbound worker with the Telegram sender against the stand-in. */
+  worker?: boolean;
+  ratePerSecond?: number;
 }): Promise<Rig> {
   const log = options.log ?? createLogger({ level: "silent" });
   const tg = await startTelegramStandIn({
@@ -90,6 +99,26 @@ export async function startRig(options: {
   );
   const address = await app.listen({ host: "127.0.0.1", port: 0 });
   tg.routeWebhookTo(`${address}${TELEGRAM_WEBHOOK_PATH}`);
+  const workerBull = options.worker ? createRedis(options.url, "bullmq", "test-worker") : undefined;
+  const worker = workerBull
+    ? createTelegramOutboundWorker({
+        token: tg.token,
+        apiRoot: tg.apiRoot,
+        connection: workerBull,
+        redis: options.redis,
+        prefix: options.prefix,
+        queue: queues["outbound-telegram"],
+        outbound: options.keys.work.outbound,
+        pacer: createPacer({
+          redis: options.redis,
+          prefix: options.prefix,
+          ratePerSecond: options.ratePerSecond ?? 500,
+          burst: 50,
+        }),
+        log,
+        concurrency: 32,
+      })
+    : undefined;
   return {
     tg,
     app,
@@ -97,12 +126,53 @@ export async function startRig(options: {
     queues,
     bull,
     log,
+    worker,
     async close() {
       await ingress.idle();
+      await worker?.close();
+      await workerBull?.quit();
       await app.close();
       await queues.close();
       await bull.quit();
       await tg.close();
     },
   };
+}
+
+/** Every key and value under `prefix`, as one text, for canary scans (streams, hashes, sets included). */
+export async function dumpRedis(redis: Redis, prefix: string): Promise<string> {
+  const parts: string[] = [];
+  let cursor = "0";
+  do {
+    const [next, batch] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+    cursor = next;
+    for (const key of batch) {
+      parts.push(key);
+      const type = await redis.type(key);
+      if (type === "string") parts.push((await redis.get(key)) ?? "");
+      else if (type === "hash") parts.push(JSON.stringify(await redis.hgetall(key)));
+      else if (type === "list") parts.push(JSON.stringify(await redis.lrange(key, "0", "-1")));
+      else if (type === "set") parts.push(JSON.stringify(await redis.smembers(key)));
+      else if (type === "zset") parts.push(JSON.stringify(await redis.zrange(key, "0", "-1")));
+      else if (type === "stream") parts.push(JSON.stringify(await redis.xrange(key, "-", "+")));
+    }
+  } while (cursor !== "0");
+  return parts.join("\n");
+}
+
+/**
+ * Waits (bounded) until every accepted message was applied and every outbound job that is due was sent;
+ * delayed jobs (ephemeral deletions) are left alone.
+ */
+export async function settle(rig: Rig, rounds = 2000): Promise<void> {
+  for (let i = 0; i < rounds; i++) {
+    await rig.ingress.idle();
+    const counts = await rig.queues["outbound-telegram"].getJobCounts("waiting", "active", "prioritized");
+    if ((counts.waiting ?? 0) + (counts.active ?? 0) + (counts.prioritized ?? 0) === 0) {
+      await rig.ingress.idle();
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error("the pipeline did not settle");
 }

@@ -39,7 +39,7 @@ describe("Telegram message log (/wipe)", () => {
     expect(await reader().idsYoungerThan48h(sender)).toEqual([104, 103, 102, 101]);
 
     const key = messageLogKeys(testRedis.prefix, sender).log;
-    const members = await testRedis.redis().zrange(key, 0, -1);
+    const members = await testRedis.redis().zrange(key, "0", "-1");
     expect(members).toHaveLength(3);
     for (const member of members) {
       expect(member.startsWith("v1.outbound.")).toBe(true);
