@@ -61,7 +61,10 @@ export function t(lang: Lang, id: string, args?: Record<string, string | number>
     const message = bundle.getMessage(id);
     if (message?.value) {
       const errors: Error[] = [];
-      const text = bundle.formatPattern(message.value, args ?? null, errors);
+      // Numbers go in as plain digits: Intl grouping would add a narrow no-break space ("1 000" in
+      // French and Russian), which is outside GSM-7 and would triple the cost of the SMS.
+      const plain = args ? Object.fromEntries(Object.entries(args).map(([k, v]) => [k, String(v)])) : null;
+      const text = bundle.formatPattern(message.value, plain, errors);
       if (errors.length === 0) return text;
     }
   }

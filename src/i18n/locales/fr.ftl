@@ -21,7 +21,7 @@ danger-guidance =
 
 name-prompt = Quel nom utiliser pour vous ? Un surnom suffit.
 label-name = Nom
-location_country-prompt = Dans quel pays êtes-vous en ce moment ?
+location_country-prompt = Dans quel pays vous trouvez-vous en ce moment ?
 label-location_country = Pays actuel
 location_detail-prompt = Quelle ville ou région ? Envoyez 0 pour passer.
 label-location_detail = Ville, région
@@ -110,7 +110,7 @@ opt-review-send = Oui, envoyer
 opt-review-change = Changer une réponse
 review-pick-prompt = Quelle réponse voulez-vous changer ? Envoyez son numéro dans la liste de vos réponses.
 submit-done =
-    Merci. Nous avons reçu votre demande. Votre référence : { $reference }.
+    Merci. Votre demande est bien arrivée. Votre référence : { $reference }.
     Notre équipe vous contactera comme vous l'avez choisi. SUPPRIMER pour effacer vos données.
 
 yes = Oui
@@ -140,7 +140,7 @@ delete-confirm = Effacer tout ce que vous nous avez dit ? C'est définitif.
 delete-done = C'est fait. Vos données sont effacées. Prenez soin de vous.
 delete-cancelled = Rien n'a été effacé. Continuons.
 wipe-started = Ce chat est en cours d'effacement. Vos réponses restent gardées ; /delete pour les effacer.
-wipe-sms = Nous ne pouvons pas effacer les SMS de votre téléphone. Supprimez ces messages vous-même.
+wipe-sms = Nous ne pouvons pas effacer les SMS sur votre téléphone : supprimez-les, s'il vous plait.
 stop-done = Vous ne recevrez plus de messages. Envoyez START pour reprendre. Vos réponses restent gardées ; SUPPRIMER pour les effacer.
 welcome-back = Bon retour. Continuons.
 reminder = Vos réponses sont gardées encore { $hours } heures. Répondez pour continuer, ou SUPPRIMER pour les effacer.

@@ -83,8 +83,8 @@ describe("SMS segments", () => {
     expect(cell?.segments).toBeLessThanOrEqual(maxSegments);
   });
 
-  it("English prompts stay in GSM-7", () => {
-    const ucs = rows.filter((r) => r.cells.get("en")?.encoding !== "GSM-7").map((r) => r.id);
+  it.each(["en", "fr"] as const)("%s prompts stay in GSM-7", (lang) => {
+    const ucs = rows.filter((r) => r.cells.get(lang)?.encoding !== "GSM-7").map((r) => r.id);
     // the language menu names each language in its own script
     expect(ucs).toEqual(["language"]);
   });
