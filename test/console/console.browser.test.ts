@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { projectRoot } from "../../src/config/index.js";
 import { currentTotp } from "../../src/console/totp.js";
 import { openOutbound } from "../../src/crypto/index.js";
@@ -246,5 +246,20 @@ describe("staff console in Chromium", () => {
     expect(h.cspViolations).toEqual([]);
     expect(cspConsole).toEqual([]);
     expect(pageErrors).toEqual([]);
+  });
+
+  it("would have seen a violation: an injected inline script is blocked and reported both ways", async () => {
+    await page.evaluate(() => {
+      const s = document.createElement("script");
+      s.textContent = "window.__inline = 1";
+      document.body.appendChild(s);
+    });
+    await vi.waitFor(() => expect(h.cspViolations.length).toBeGreaterThan(0), {
+      timeout: 10_000,
+      interval: 100,
+    });
+    expect(h.cspViolations[0]?.directive).toMatch(/^script-src/);
+    expect(cspConsole.length).toBeGreaterThan(0);
+    expect(await page.evaluate(() => (window as unknown as { __inline?: number }).__inline)).toBeUndefined();
   });
 });
