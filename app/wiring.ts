@@ -2,38 +2,70 @@ import type { FastifyInstance } from "fastify";
 import { createIngressEngine } from "../bots/ingress/engine-adapter.js";
 import { createIngress, type Ingress } from "../bots/ingress/ingress.js";
 import { createIngressSealing } from "../bots/ingress/sealing.js";
+import {
+  createSmsSender,
+  createSmsWebhook,
+  createTwilioRest,
+  twilioMessageDeleter,
+} from "../bots/sms/index.js";
+import { createMessageLog, createMessageLogWriter } from "../bots/telegram/message-log.js";
+import { createTelegramSender } from "../bots/telegram/sender.js";
+import { createTelegramWebhook } from "../bots/telegram/webhook.js";
+import { createTelegramWorkerHooks } from "../bots/telegram/worker-hooks.js";
+import { createMaintenanceWorker, scheduleMaintenance } from "../queues/maintenance.js";
+import type { OutboundMessage } from "../queues/outbound-message.js";
+import { createOutboundWorker } from "../queues/outbound-worker.js";
+import { createPacer } from "../queues/pacing.js";
 import { outboundQueueName } from "../queues/payloads.js";
 import { createQueues, type Queues } from "../queues/queues.js";
+import { checkRedisPolicy } from "../queues/redis-policy.js";
+import { closeWorker, createScreeningWorker, createTeamKeyResolver } from "../queues/screening-worker.js";
 import { createConsolePlugin } from "../src/console/plugin.js";
-import { cryptoReady } from "../src/crypto/index.js";
+import { cryptoReady, openOutbound } from "../src/crypto/index.js";
 import type { ConversationState } from "../src/intake/index.js";
 import { loadRoleKeys, type ServeKeys, type WorkKeys } from "../src/keys/index.js";
+import { createMetrics, type Metrics, metricsPlugin } from "../src/metrics/index.js";
+import { createAuditLog } from "../src/storage/audit.js";
+import { ensureIndexes } from "../src/storage/indexes.js";
+import { createRequestStore } from "../src/storage/requests.js";
+import { createStaffStore } from "../src/storage/staff.js";
 import type { RoleContext } from "./context.js";
 
-/** What the parts of a role share: its keys, the queues, and (serve) the ingress. */
+/** What the parts of a role share: its keys, the queues, metrics, and (serve) the ingress. */
 export interface Services {
   readonly queues: Queues;
+  readonly metrics: Metrics;
   readonly serveKeys: ServeKeys | undefined;
   readonly workKeys: WorkKeys | undefined;
   readonly ingress: Ingress | undefined;
+  /** Resolves once MongoDB's indexes exist (the unique ones make replayed writes idempotent). */
+  readonly indexesReady: Promise<void>;
 }
 
 const SWEEP_INTERVAL_MS = 5_000;
+const WORKER_CLOSE_MS = 10_000;
 
 /**
  * Loads the keys the role needs (serve: only what the internet-facing ingress may hold; work: what the
- * workers need), opens the queues, and builds the ingress for roles that serve webhooks.
+ * workers need), opens the queues, checks Redis will not evict, and builds the ingress for roles that
+ * serve webhooks.
  */
 export async function buildServices(context: RoleContext): Promise<Services> {
   const { config, log, lifecycle } = context;
   await cryptoReady();
-  const serves = context.role !== "work";
-  const works = context.role !== "serve";
-  const serveKeys = serves ? await loadRoleKeys(config.keysDir, "serve", log) : undefined;
-  const workKeys = works ? await loadRoleKeys(config.keysDir, "work", log) : undefined;
+  const serveKeys = context.role !== "work" ? await loadRoleKeys(config.keysDir, "serve", log) : undefined;
+  const workKeys = context.role !== "serve" ? await loadRoleKeys(config.keysDir, "work", log) : undefined;
+  await checkRedisPolicy(context.redis, config.mode, log).catch((err: unknown) => {
+    // Production refuses an evicting Redis; an unreachable one is reported by /readyz instead.
+    if ((err as { code?: string }).code === "CONFIG_INVALID") throw err;
+  });
 
   const queues = createQueues(context.bullConnection(), config.redis.prefix);
   lifecycle.add({ name: "queues", close: () => queues.close() });
+  const metrics = createMetrics({ processMetrics: true });
+  metrics.watchQueues(Object.values(queues).filter((q): q is Queues["screening"] => typeof q === "object"));
+
+  const indexesReady = ensureIndexesWhenConnected(context);
 
   let ingress: Ingress | undefined;
   if (serveKeys) {
@@ -62,7 +94,29 @@ export async function buildServices(context: RoleContext): Promise<Services> {
       },
     });
   }
-  return { queues, serveKeys, workKeys, ingress };
+  return { queues, metrics, serveKeys, workKeys, ingress, indexesReady };
+}
+
+/** Creates MongoDB's indexes as soon as the server answers, retrying while it is down. */
+function ensureIndexesWhenConnected(context: RoleContext): Promise<void> {
+  let stopped = false;
+  context.lifecycle.add({
+    name: "indexes",
+    close: async () => {
+      stopped = true;
+    },
+  });
+  return (async () => {
+    for (let attempt = 0; !stopped; attempt++) {
+      try {
+        await context.storage.ping();
+        await ensureIndexes(context.storage.connection);
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** attempt)));
+      }
+    }
+  })();
 }
 
 /**
@@ -73,37 +127,181 @@ export function httpPlugins(
   context: RoleContext,
   services: Services,
 ): Array<(app: FastifyInstance) => Promise<void> | void> {
-  const { config } = context;
-  const outbound = services.serveKeys?.outbound;
-  const staffConsole = createConsolePlugin({
-    log: context.log.child({ component: "console" }),
-    redis: context.redis,
-    redisPrefix: config.redis.prefix,
-    connection: context.storage.connection,
-    retentionDays: config.retentionDays,
-    cookieSecure: !(config.mode === "demo" && config.http.publicBaseUrl.startsWith("http:")),
-    outboundPublicKey: async () => {
-      const key = outbound?.keys.get(outbound.current);
-      return outbound && key ? { keyId: outbound.current, publicKey: key } : undefined;
-    },
-    enqueueOutbound: async (job) => {
-      const data = {
-        v: 1 as const,
-        channel: job.channel,
-        recipient: job.recipient,
-        sealed: job.sealed,
-        seq: job.seq,
-      };
-      await services.queues[outboundQueueName(job.channel)].add("send", data, { jobId: job.jobId });
-    },
-    queueHealth: async () => ({
-      screening: await services.queues.screening.getJobCounts(),
-      "outbound-telegram": await services.queues["outbound-telegram"].getJobCounts(),
-      "outbound-sms": await services.queues["outbound-sms"].getJobCounts(),
+  const { config, log } = context;
+  const { ingress, serveKeys, queues } = services;
+  const plugins: Array<(app: FastifyInstance) => Promise<void> | void> = [
+    metricsPlugin(services.metrics.registry),
+  ];
+  if (!ingress || !serveKeys) return plugins;
+
+  if (config.telegram.enabled && config.telegram.mode === "webhook") {
+    const messageLog = createMessageLogWriter({
+      redis: context.redis,
+      prefix: config.redis.prefix,
+      outbound: serveKeys.outbound,
+    });
+    plugins.push(
+      createTelegramWebhook({
+        token: config.telegram.token,
+        secretToken: config.telegram.webhookSecret,
+        apiRoot: config.telegram.apiRoot,
+        ingress,
+        lookup: serveKeys.lookup,
+        messageLog,
+        log: log.child({ component: "telegram" }),
+      }),
+    );
+  }
+  if (config.twilio.enabled) {
+    const twilio = config.twilio;
+    const client = createTwilioRest({
+      accountSid: twilio.accountSid,
+      authToken: twilio.authToken,
+      apiBase: twilio.apiBase,
+    });
+    const sms = createSmsWebhook({
+      authToken: twilio.authToken,
+      publicBaseUrl: config.http.publicBaseUrl,
+      ingress,
+      lookup: serveKeys.lookup,
+      log: log.child({ component: "sms" }),
+      redis: context.redis,
+      prefix: config.redis.prefix,
+      ...(twilio.deleteAfterIngest ? { deleteMessage: twilioMessageDeleter(client) } : {}),
+    });
+    context.lifecycle.add({ name: "sms-webhook", close: () => sms.idle() });
+    plugins.push(sms);
+  }
+
+  const outbound = serveKeys.outbound;
+  plugins.push(
+    createConsolePlugin({
+      log: log.child({ component: "console" }),
+      redis: context.redis,
+      redisPrefix: config.redis.prefix,
+      connection: context.storage.connection,
+      retentionDays: config.retentionDays,
+      cookieSecure: config.http.publicBaseUrl.startsWith("https://"),
+      enqueueOutbound: async (job) => {
+        await queues[outboundQueueName(job.channel)].add(
+          "send",
+          { v: 1, channel: job.channel, recipient: job.recipient, sealed: job.sealed, seq: job.seq },
+          { jobId: job.jobId },
+        );
+      },
+      outboundPublicKey: async () => {
+        const key = outbound.keys.get(outbound.current);
+        return key ? { keyId: outbound.current, publicKey: key } : undefined;
+      },
+      queueHealth: async () => {
+        const out: Record<string, Record<string, number>> = {};
+        for (const [name, queue] of Object.entries(queues)) {
+          if (typeof queue === "object") out[name] = await queue.getJobCounts();
+        }
+        return out;
+      },
     }),
-  });
-  return [staffConsole];
+  );
+  return plugins;
 }
 
 /** Starts the queue workers for `work` and `all`, registering each with the lifecycle. */
-export async function startWorkers(_context: RoleContext, _services: Services): Promise<void> {}
+export async function startWorkers(context: RoleContext, services: Services): Promise<void> {
+  const { config, log, lifecycle } = context;
+  const keys = services.workKeys;
+  if (!keys) return;
+  const requests = createRequestStore({
+    connection: context.storage.connection,
+    retentionDays: config.retentionDays,
+  });
+  const audit = createAuditLog({ connection: context.storage.connection });
+  const staff = createStaffStore(context.storage.connection);
+
+  const screening = createScreeningWorker({
+    connection: context.bullConnection(),
+    prefix: config.redis.prefix,
+    keys,
+    requests,
+    teamKey: createTeamKeyResolver({ fromManifest: keys.team, store: staff, log }),
+    log: log.child({ component: "screening" }),
+    metrics: services.metrics,
+    // The unique indexes must exist before the first write, or a replay could insert twice.
+    autorun: false,
+  });
+  lifecycle.add({ name: "screening-worker", close: () => screening.close(WORKER_CLOSE_MS) });
+  void services.indexesReady
+    .then(() => screening.worker.run())
+    .catch((err: unknown) => {
+      log.error("screening.start_failed", { err: err as Error });
+    });
+
+  const maintenance = createMaintenanceWorker({
+    connection: context.bullConnection(),
+    prefix: config.redis.prefix,
+    requests,
+    audit,
+    log: log.child({ component: "maintenance" }),
+    metrics: services.metrics,
+  });
+  lifecycle.add({ name: "maintenance-worker", close: () => maintenance.close(WORKER_CLOSE_MS) });
+  await scheduleMaintenance(services.queues.maintenance);
+
+  const openMessage = (sealed: string, contextId: string) =>
+    JSON.parse(openOutbound(keys.outbound, contextId, sealed)) as OutboundMessage;
+
+  if (config.telegram.enabled) {
+    const telegram = config.telegram;
+    const hooks = createTelegramWorkerHooks({
+      messageLog: createMessageLog({
+        redis: context.redis,
+        prefix: config.redis.prefix,
+        outbound: keys.outbound,
+      }),
+      queue: services.queues["outbound-telegram"],
+      outbound: keys.outbound,
+    });
+    const worker = createOutboundWorker({
+      channel: "telegram",
+      connection: context.bullConnection(),
+      redis: context.redis,
+      prefix: config.redis.prefix,
+      sender: createTelegramSender({ token: telegram.token, apiRoot: telegram.apiRoot }),
+      open: openMessage,
+      pacer: createPacer({
+        redis: context.redis,
+        prefix: config.redis.prefix,
+        ratePerSecond: telegram.ratePerSecond,
+        burst: 5,
+      }),
+      paceKey: "telegram",
+      log: log.child({ component: "outbound-telegram" }),
+      ...hooks,
+    });
+    lifecycle.add({ name: "outbound-telegram", close: () => closeWorker(worker, WORKER_CLOSE_MS, log) });
+  }
+  if (config.twilio.enabled) {
+    const twilio = config.twilio;
+    const worker = createOutboundWorker({
+      channel: "sms",
+      connection: context.bullConnection(),
+      redis: context.redis,
+      prefix: config.redis.prefix,
+      sender: createSmsSender({
+        accountSid: twilio.accountSid,
+        authToken: twilio.authToken,
+        from: twilio.from,
+        apiBase: twilio.apiBase,
+        statusCallbackUrl: `${config.http.publicBaseUrl}/webhooks/twilio/status`,
+      }),
+      open: openMessage,
+      pacer: createPacer({
+        redis: context.redis,
+        prefix: config.redis.prefix,
+        ratePerSecond: twilio.segmentsPerSecond,
+      }),
+      paceKey: `sms:${twilio.from}`,
+      log: log.child({ component: "outbound-sms" }),
+    });
+    lifecycle.add({ name: "outbound-sms", close: () => closeWorker(worker, WORKER_CLOSE_MS, log) });
+  }
+}
