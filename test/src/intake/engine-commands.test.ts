@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { t } from "../../../src/i18n/translate.js";
+import { parseCommand } from "../../../src/intake/commands.js";
 import { markReminderSent, reminder } from "../../../src/intake/engine.js";
 import { defaultFlow } from "../../../src/intake/flows/default-flow.js";
 import { type InboundBody, type Lang, langs } from "../../../src/intake/messages.js";
@@ -137,6 +138,35 @@ function invalidFor(stepId: string): InboundBody {
       return text("7");
   }
 }
+
+describe("/start at every step", () => {
+  it.each(everyStep)("resumes at $stepId ($lang)", ({ state }) => {
+    const r = send(
+      { ...state, channel: "telegram" },
+      { kind: "command", command: "start" },
+      { channel: "telegram" },
+    );
+    expect(r.state?.step).toBe(state.step);
+    expect(r.state?.answers).toEqual(state.answers);
+    expect(r.replies[0]?.text).toBe(t(state.lang, "welcome-back"));
+    expect(r.effects).toEqual([]);
+  });
+});
+
+describe("the help text names commands the engine understands", () => {
+  it.each(langs.filter((l) => l !== "ar"))("%s", (lang) => {
+    const named = t(lang, "help").match(/(?<!\p{L})[A-ZА-ЯЁ]{4,}(?!\p{L})/gu) ?? [];
+    expect(named.length).toBeGreaterThanOrEqual(5);
+    for (const word of named) expect(parseCommand(word), word).toBeDefined();
+  });
+
+  it("ar", () => {
+    for (const word of ["رجوع", "من جديد", "لغة", "حذف", "توقف", "مساعدة"]) {
+      expect(t("ar", "help") + t("ar", "intro-erase")).toContain(word);
+      expect(parseCommand(word), word).toBeDefined();
+    }
+  });
+});
 
 describe("invalid answers", () => {
   it.each(everyStep)("re-prompt at $stepId ($lang), and offer help after three", ({ state }) => {
