@@ -44,7 +44,13 @@ export interface OutboundJob {
   after?: string;
 }
 
-export type MaintenanceJob = { v: 1; task: "purge-requests" | "expire-conversations" | "prune-dedupe" };
+export type MaintenanceJob =
+  | { v: 1; task: "purge-requests" | "expire-conversations" | "prune-dedupe" }
+  /**
+   * A defender used delete after submitting: shred their open requests. `sender` is their lookup hash
+   * (never the address); the content becomes unreadable at once and the documents are deleted right after.
+   */
+  | { v: 1; task: "forget-sender"; sender: string };
 
 export interface QueuePayloads {
   screening: ScreeningJob;

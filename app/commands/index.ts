@@ -1,5 +1,6 @@
 import { auditVerifyCommand } from "./audit.js";
 import { keysCommands } from "./keys.js";
+import { purgeCommand } from "./purge.js";
 import { roleCommands } from "./roles.js";
 import { staffAddCommand } from "./staff.js";
 import type { Command } from "./types.js";
@@ -9,5 +10,6 @@ export const commands: readonly Command[] = [
   ...roleCommands,
   staffAddCommand,
   ...keysCommands,
+  purgeCommand,
   auditVerifyCommand,
 ];

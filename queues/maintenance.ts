@@ -1,0 +1,230 @@
+import { type Job, UnrecoverableError, Worker } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Log } from "../src/log/index.js";
+import type { Metrics } from "../src/metrics/index.js";
+import type { AuditLog } from "../src/storage/audit.js";
+import type { RequestStore, ShredResult } from "../src/storage/requests.js";
+import { type MaintenanceJob, queueNames } from "./payloads.js";
+import { bullPrefix, defaultJobOptions, type TypedQueue } from "./queues.js";
+import { closeWorker } from "./screening-worker.js";
+
+export type MaintenanceTask = MaintenanceJob["task"];
+
+/** Counts a task reports: numbers only, logged and returned as the job's value. */
+export type TaskCounts = Readonly<Record<string, number>>;
+
+/** Tasks other parts of the service own (the ingress keeps conversations and dedupe marks in Redis). */
+export type ExternalTask = "expire-conversations" | "prune-dedupe";
+
+/** The content-free audit log (storage), for recording deletions. */
+export type MaintenanceAudit = Pick<AuditLog, "append">;
+
+export type MaintenanceRequests = Pick<
+  RequestStore,
+  "shredExpired" | "findOpenBySender" | "markForShredding"
+>;
+
+export interface MaintenanceDeps {
+  readonly requests: MaintenanceRequests;
+  readonly log: Log;
+  readonly metrics?: Metrics;
+  readonly audit?: MaintenanceAudit;
+  readonly clock?: () => Date;
+}
+
+export interface MaintenanceWorkerOptions extends MaintenanceDeps {
+  /** BullMQ connection (`maxRetriesPerRequest: null`). */
+  readonly connection: Redis;
+  /** REDIS_PREFIX. */
+  readonly prefix: string;
+  /** Handlers for tasks owned elsewhere; a task without one completes with a warning. */
+  readonly handlers?: Partial<Record<ExternalTask, () => Promise<TaskCounts>>>;
+  readonly lockDurationMs?: number;
+  readonly stalledIntervalMs?: number;
+  readonly autorun?: boolean;
+}
+
+export interface MaintenanceWorker {
+  readonly worker: Worker<MaintenanceJob, TaskCounts>;
+  /** Runs one job's task (tests, and the CLI through `purgeRequests`). */
+  process(job: Pick<Job<MaintenanceJob>, "data">): Promise<TaskCounts>;
+  close(timeoutMs?: number): Promise<void>;
+}
+
+/** Where the scheduled tasks run: hourly purge by default (retention is at day resolution). */
+export interface MaintenanceSchedule {
+  /** Milliseconds between purges; default one hour. */
+  readonly purgeEveryMs?: number;
+  /** Also schedule tasks owned elsewhere, every `everyMs`, when their handlers are wired. */
+  readonly external?: Partial<Record<ExternalTask, number>>;
+}
+
+const senderPattern = /^[A-Za-z0-9_-]{16,128}$/;
+/** Bound on forget-sender rounds: each round reads at most 50 open requests. */
+const maxForgetRounds = 20;
+
+/**
+ * Crypto-shreds and deletes every request past its retention date (`storage.shredExpired`: the sealed data
+ * key and content go first, then the document). Logs and returns counts only.
+ */
+export async function purgeRequests(deps: MaintenanceDeps): Promise<ShredResult> {
+  const now = (deps.clock ?? (() => new Date()))();
+  const result = await deps.requests.shredExpired(now);
+  const { shredded, deleted, referralsDeleted } = result;
+  deps.log.info("maintenance.purged", { shredded, deleted, referralsDeleted });
+  const task = "purge-requests";
+  deps.metrics?.maintenanceItems.inc({ task, kind: "shredded" }, shredded);
+  deps.metrics?.maintenanceItems.inc({ task, kind: "deleted" }, deleted);
+  deps.metrics?.maintenanceItems.inc({ task, kind: "referrals_deleted" }, referralsDeleted);
+  if (deleted > 0 && deps.audit) {
+    await deps.audit.append({ actor: "system", action: "purge", details: { deleted, shredded } });
+  }
+  return result;
+}
+
+/**
+ * A defender's delete after submitting: every open request from this lookup hash loses its data key and
+ * content now (unreadable, backups included) and is removed by the purge that follows at once.
+ */
+export async function forgetSender(deps: MaintenanceDeps, sender: string): Promise<TaskCounts> {
+  const now = (deps.clock ?? (() => new Date()))();
+  let marked = 0;
+  for (let round = 0; round < maxForgetRounds; round++) {
+    const open = await deps.requests.findOpenBySender([sender], "1970-01-01");
+    // Already marked ones stay "open" in status until purged; skip them so the loop ends.
+    const pending = open.filter((r) => r.retentionUntil === null || r.retentionUntil > now);
+    if (pending.length === 0) break;
+    for (const r of pending) {
+      if (await deps.requests.markForShredding(r.requestId)) {
+        marked++;
+        await deps.audit?.append({
+          actor: "system",
+          action: "delete",
+          requestId: r.requestId,
+          details: { by: "defender" },
+        });
+      }
+    }
+  }
+  deps.metrics?.maintenanceItems.inc({ task: "forget-sender", kind: "marked" }, marked);
+  deps.log.info("maintenance.sender_forgotten", { marked });
+  const purged = marked > 0 ? await purgeRequests(deps) : undefined;
+  return { marked, deleted: purged?.deleted ?? 0 };
+}
+
+/**
+ * The maintenance worker: runs scheduled purges and defenders' forget requests, one job at a time.
+ * Unknown or malformed jobs fail without retry; storage faults retry (job options in queues.ts).
+ */
+export function createMaintenanceWorker(options: MaintenanceWorkerOptions): MaintenanceWorker {
+  const { log, metrics } = options;
+  const queue = queueNames.maintenance;
+
+  async function run(data: MaintenanceJob): Promise<TaskCounts> {
+    if (data?.v !== 1) throw new UnrecoverableError("MAINTENANCE_JOB_INVALID");
+    switch (data.task) {
+      case "purge-requests": {
+        const r = await purgeRequests(options);
+        return { shredded: r.shredded, deleted: r.deleted, referralsDeleted: r.referralsDeleted };
+      }
+      case "forget-sender":
+        if (typeof data.sender !== "string" || !senderPattern.test(data.sender)) {
+          throw new UnrecoverableError("MAINTENANCE_JOB_INVALID");
+        }
+        return forgetSender(options, data.sender);
+      case "expire-conversations":
+      case "prune-dedupe": {
+        const handler = options.handlers?.[data.task];
+        if (!handler) {
+          log.warn("maintenance.task_unhandled", { type: data.task });
+          return {};
+        }
+        const counts = await handler();
+        log.info("maintenance.task_done", { type: data.task, ...counts });
+        return counts;
+      }
+      default:
+        throw new UnrecoverableError("MAINTENANCE_JOB_INVALID");
+    }
+  }
+
+  async function process(job: Pick<Job<MaintenanceJob>, "data">): Promise<TaskCounts> {
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
+    try {
+      const counts = await run(job.data);
+      metrics?.jobDuration.observe({ queue, outcome: "completed" }, seconds());
+      return counts;
+    } catch (err) {
+      metrics?.jobDuration.observe({ queue, outcome: "failed" }, seconds());
+      if (err instanceof UnrecoverableError) {
+        metrics?.jobFailures.inc({ queue, reason: err.message, final: "true" });
+        log.error("maintenance.job_failed", { reason: err.message });
+        throw err;
+      }
+      // Storage errors may quote values in their messages: keep the class only.
+      const reason =
+        err instanceof Error && err.name.startsWith("Mongo") ? "STORAGE_UNAVAILABLE" : "UNEXPECTED";
+      metrics?.jobFailures.inc({ queue, reason, final: "false" });
+      log.warn("maintenance.job_retry", { reason, err: err as Error });
+      throw new Error(reason);
+    }
+  }
+
+  const worker = new Worker<MaintenanceJob, TaskCounts>(queue, process, {
+    connection: options.connection,
+    prefix: bullPrefix(options.prefix),
+    concurrency: 1,
+    autorun: options.autorun ?? true,
+    lockDuration: options.lockDurationMs ?? 60_000,
+    stalledInterval: options.stalledIntervalMs ?? 30_000,
+  });
+  worker.on("error", (err) => log.error("maintenance.worker_error", { err }));
+  return { worker, process, close: (timeoutMs = 10_000) => closeWorker(worker, timeoutMs, log) };
+}
+
+/**
+ * Registers the job schedulers (BullMQ 6 has no `repeat`: `upsertJobScheduler` is idempotent, so every
+ * worker process may call this at start). Scheduled jobs use the maintenance queue's default options.
+ */
+export async function scheduleMaintenance(
+  queue: TypedQueue<"maintenance">,
+  schedule: MaintenanceSchedule = {},
+): Promise<void> {
+  const opts = schedulerOptions();
+  await queue.upsertJobScheduler(
+    "purge-requests",
+    { every: schedule.purgeEveryMs ?? 3_600_000 },
+    { name: "purge-requests", data: { v: 1, task: "purge-requests" }, opts },
+  );
+  for (const [task, everyMs] of Object.entries(schedule.external ?? {}) as [ExternalTask, number][]) {
+    await queue.upsertJobScheduler(task, { every: everyMs }, { name: task, data: { v: 1, task }, opts });
+  }
+}
+
+/** The template options of scheduled jobs: the queue defaults (job ids are the scheduler's). */
+function schedulerOptions() {
+  const { attempts, backoff, removeOnComplete, removeOnFail } = defaultJobOptions.maintenance;
+  return {
+    ...(attempts !== undefined ? { attempts } : {}),
+    ...(backoff !== undefined ? { backoff } : {}),
+    ...(removeOnComplete !== undefined ? { removeOnComplete } : {}),
+    ...(removeOnFail !== undefined ? { removeOnFail } : {}),
+  };
+}
+
+/**
+ * Queues a defender's forget request. `sender` is the lookup hash; `dedupeId` (e.g. the inbox entry id
+ * that carried the delete) makes a replayed delete add nothing.
+ */
+export async function enqueueForgetSender(
+  queue: TypedQueue<"maintenance">,
+  sender: string,
+  dedupeId: string,
+): Promise<void> {
+  await queue.add(
+    "forget-sender",
+    { v: 1, task: "forget-sender", sender },
+    { jobId: `f-${sender}-${dedupeId}` },
+  );
+}
