@@ -175,7 +175,7 @@ export function createRequestStore(deps: RequestStoreDeps): RequestStore {
   };
 
   /** Takes the claim on `version` of a request (see requestClaimSchema); CONFLICT if a live writer holds it. */
-  const claim = async (requestId: string, version: number): Promise<void> => {
+  const claim = async (requestId: string, version: number): Promise<string> => {
     for (let attempt = 0; attempt < maxClaimAttempts; attempt++) {
       const id = `${requestId}:${version}:${attempt}`;
       try {
@@ -185,7 +185,7 @@ export function createRequestStore(deps: RequestStoreDeps): RequestStore {
           version,
           leaseUntil: new Date(clock().getTime() + claimLeaseMs),
         });
-        return;
+        return id;
       } catch (err) {
         if (!isDuplicateKeyError(err)) throw err;
         const held = await Claims.findById(id).lean<RequestClaimDoc>();
@@ -213,7 +213,7 @@ export function createRequestStore(deps: RequestStoreDeps): RequestStore {
       const today = dayOf(clock());
       const parts = build(current, today);
       if (parts === null) return toRequest(current);
-      await claim(requestId, expectedVersion);
+      const claimId = await claim(requestId, expectedVersion);
       const update: Record<string, unknown> = {
         $set: { ...parts.set, updatedDay: today },
         $inc: { version: 1 },
@@ -221,10 +221,18 @@ export function createRequestStore(deps: RequestStoreDeps): RequestStore {
       if (parts.unset) update.$unset = parts.unset;
       if (parts.push) update.$push = parts.push;
       if (parts.addToSet) update.$addToSet = parts.addToSet;
-      const updated = await Requests.findOneAndUpdate({ _id: requestId, version: expectedVersion }, update, {
-        returnDocument: "after",
-        runValidators: true,
-      }).lean<RequestDoc>();
+      let updated: RequestDoc | null;
+      try {
+        updated = await Requests.findOneAndUpdate({ _id: requestId, version: expectedVersion }, update, {
+          returnDocument: "after",
+          runValidators: true,
+        }).lean<RequestDoc>();
+      } catch (err) {
+        // Refused (e.g. a note that is not an envelope) or failed: let the next writer have this version at
+        // once instead of after the lease. If the write did land, the version filter stops any second one.
+        await Claims.deleteOne({ _id: claimId }).catch(() => {});
+        throw err;
+      }
       if (!updated) throw new AppError("CONFLICT");
       // Claims on older versions can no longer matter: the version has moved past them.
       await Claims.deleteMany({ requestId, version: { $lt: expectedVersion } }).catch(() => {});

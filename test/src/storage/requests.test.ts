@@ -160,6 +160,8 @@ describe("optimistic concurrency", () => {
       store.addNote(req.requestId, 1, { content: "plain note" as never, authorId: "staff1" }),
       "BAD_REQUEST",
     );
+    // the refused note did not hold the version: the next valid change at version 1 goes through
+    expect((await store.assign(req.requestId, 1, "staff2")).version).toBe(2);
   });
 });
 
