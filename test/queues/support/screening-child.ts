@@ -1,7 +1,7 @@
 /**
  * A screening worker in its own process, for crash tests: the test SIGKILLs it mid-job and starts another.
  * Configured through the environment by the test; logs (JSON lines) go to stdout for canary scans; sends
- * "ready" over IPC once MongoDB answered and the worker runs.
+ * "ready" over IPC once MongoDB answered and the worker runs; closes gracefully on SIGTERM.
  */
 import { Redis } from "ioredis";
 import { createScreeningWorker } from "../../../queues/screening-worker.js";
@@ -17,7 +17,7 @@ const storage = connectStorage(env.CHILD_MONGO_URI ?? "");
 await storage.ping();
 const requests = createRequestStore({ connection: storage.connection, retentionDays: 90 });
 const connection = new Redis(env.CHILD_REDIS_URL ?? "", { maxRetriesPerRequest: null });
-createScreeningWorker({
+const screening = createScreeningWorker({
   connection,
   prefix: env.CHILD_PREFIX ?? "",
   keys,
@@ -26,5 +26,14 @@ createScreeningWorker({
   log,
   lockDurationMs: 1500,
   stalledIntervalMs: 500,
+});
+// Graceful shutdown as the roles do it: stop taking jobs, finish the active ones, then exit.
+process.once("SIGTERM", () => {
+  void (async () => {
+    await screening.close(10_000);
+    await storage.close();
+    connection.disconnect();
+    process.exit(0);
+  })();
 });
 process.send?.("ready");
