@@ -107,7 +107,7 @@ export const envSchema = z.object({
   TWILIO_SEGMENTS_PER_SECOND: positiveNumber(1, 1000),
   TWILIO_DELETE_AFTER_INGEST: bool(false),
   CONVERSATION_TTL_HOURS: positiveInt(72, 24 * 30),
-  RATE_PER_SENDER_PER_MINUTE: positiveInt(20, 10_000),
+  RATE_PER_SENDER_PER_MINUTE: positiveInt(30, 10_000),
   INTAKES_PER_SENDER_PER_DAY: positiveInt(3, 1000),
   RATE_GLOBAL_PER_SECOND: positiveInt(300, 100_000),
   RETENTION_DAYS: positiveInt(90, 3650),

@@ -1,10 +1,14 @@
 import { createServer } from "node:net";
 import { Writable } from "node:stream";
 import { afterAll } from "vitest";
-import { type RunningRole, type Role, startRole } from "../../app/roles.js";
+import { type Role, type RunningRole, startRole } from "../../app/roles.js";
 import { type Config, loadConfig } from "../../src/config/index.js";
 import { createLogger } from "../../src/log/index.js";
-import { DEFAULT_TELEGRAM_TOKEN, startTelegramStandIn, type TelegramStandIn } from "../../stand-ins/telegram-bot-api.js";
+import {
+  DEFAULT_TELEGRAM_TOKEN,
+  startTelegramStandIn,
+  type TelegramStandIn,
+} from "../../stand-ins/telegram-bot-api.js";
 import { startTwilioStandIn, type TwilioStandIn } from "../../stand-ins/twilio-api.js";
 import { useTestMongo, useTestRedis } from "./isolation.js";
 import { makeTestKeys, type TestKeys } from "./keys.js";
@@ -47,7 +51,9 @@ async function freePort(): Promise<number> {
  * own Redis prefix, MongoDB database and key files, talking to the Telegram and Twilio stand-ins.
  * Call at the top level of a test file; everything is closed after the file.
  */
-export async function startPipeline(options: { role?: Role; env?: Record<string, string> } = {}): Promise<Pipeline> {
+export async function startPipeline(
+  options: { role?: Role; env?: Record<string, string> } = {},
+): Promise<Pipeline> {
   const redis = useTestRedis();
   const mongo = useTestMongo();
   const keys = await makeTestKeys();
@@ -55,7 +61,8 @@ export async function startPipeline(options: { role?: Role; env?: Record<string,
   const local = `http://127.0.0.1:${port}`;
   const telegram = await startTelegramStandIn({
     webhook: { url: `${PUBLIC_BASE_URL}/webhooks/telegram`, secretToken: TELEGRAM_SECRET },
-    deliverTo: local,
+    // The full local URL: Telegram posts to the registered public URL, which the stand-in maps here.
+    deliverTo: `${local}/webhooks/telegram`,
   });
   const twilio = await startTwilioStandIn({
     accountSid: TWILIO_ACCOUNT_SID,
@@ -81,6 +88,10 @@ export async function startPipeline(options: { role?: Role; env?: Record<string,
     TWILIO_FROM,
     TWILIO_API_BASE: twilio.apiBase,
     LOG_LEVEL: "debug",
+    // Tests answer faster than a person can; the limits themselves are tested in the ingress tests.
+    RATE_PER_SENDER_PER_MINUTE: "600",
+    // A long code sends about 1 segment/s; the stand-in enforces nothing unless a test asks it to.
+    TWILIO_SEGMENTS_PER_SECOND: "200",
     ...options.env,
   });
   const lines: string[] = [];
