@@ -1,7 +1,8 @@
 import { parseArgs } from "node:util";
 import { createStaffFromPassphrase } from "../../src/console/staff-enrolment.js";
-import { cryptoReady, INTERACTIVE_ARGON2ID, STAFF_ARGON2ID } from "../../src/crypto/index.js";
+import { cryptoReady, fromBase64url, INTERACTIVE_ARGON2ID, STAFF_ARGON2ID } from "../../src/crypto/index.js";
 import { isAppError } from "../../src/errors/app-error.js";
+import { setTeamPublicKey } from "../../src/keys/index.js";
 import { connectStorage } from "../../src/storage/connection.js";
 import { createStaffStore } from "../../src/storage/staff.js";
 import { loadConfigOrReport } from "./roles.js";
@@ -73,6 +74,15 @@ export const staffAddCommand: Command = {
       if (result.teamKeyCreated) {
         const team = await store.currentTeamKey();
         io.stdout(`created the team key ${team?.keyId ?? ""}: its secret is sealed to this admin only`);
+        if (team) {
+          // The database is where the screening worker looks first; the manifest is its fallback.
+          try {
+            setTeamPublicKey(config.keysDir, team.keyId, fromBase64url(team.publicKey));
+            io.stdout(`published the team public key in ${config.keysDir}`);
+          } catch {
+            io.stdout("no key manifest in KEYS_DIR yet: the team public key is in the database only");
+          }
+        }
       }
       io.stdout(`TOTP secret: ${result.totpSecret}`);
       io.stdout(`TOTP URI: ${result.totpUri}`);
