@@ -3,12 +3,14 @@ import { keysCommands } from "./keys.js";
 import { purgeCommand } from "./purge.js";
 import { roleCommands } from "./roles.js";
 import { staffAddCommand } from "./staff.js";
+import { telegramSetWebhookCommand } from "./telegram.js";
 import type { Command } from "./types.js";
 
 /** Every `intake` subcommand. Each feature adds its commands here. */
 export const commands: readonly Command[] = [
   ...roleCommands,
   staffAddCommand,
+  telegramSetWebhookCommand,
   ...keysCommands,
   purgeCommand,
   auditVerifyCommand,
