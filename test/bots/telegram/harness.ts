@@ -11,6 +11,7 @@ import { createIngress, type Ingress, type IngressOptions } from "../../../bots/
 import { createIngressSealing } from "../../../bots/ingress/sealing.js";
 import { createMessageLogWriter } from "../../../bots/telegram/message-log.js";
 import { createTelegramOutboundWorker } from "../../../bots/telegram/outbound.js";
+import { createTelegramSender } from "../../../bots/telegram/sender.js";
 import { createTelegramWebhook, TELEGRAM_WEBHOOK_PATH } from "../../../bots/telegram/webhook.js";
 import { createPacer } from "../../../queues/pacing.js";
 import type { OutboundJob } from "../../../queues/payloads.js";
@@ -33,6 +34,8 @@ export interface Rig {
   log: Log;
   /** The Telegram sender worker, when started with `worker: true`. */
   worker: Worker<OutboundJob> | undefined;
+  /** How long each webhook request took (ms), for diagnostics; tests assert no timings. */
+  webhookMs: number[];
   close(): Promise<void>;
 }
 
@@ -73,6 +76,7 @@ export async function startRig(options: {
   /** Also run the real outbound worker with the Telegram sender against the stand-in. */
   worker?: boolean;
   ratePerSecond?: number;
+  concurrency?: number;
 }): Promise<Rig> {
   const log = options.log ?? createLogger({ level: "silent" });
   const tg = await startTelegramStandIn({
@@ -82,6 +86,10 @@ export async function startRig(options: {
   const queues = createQueues(bull, options.prefix);
   const ingress = makeIngress({ ...options, queues, log });
   const app = Fastify({ logger: false });
+  const webhookMs: number[] = [];
+  app.addHook("onResponse", async (_request, reply) => {
+    webhookMs.push(reply.elapsedTime);
+  });
   await app.register(
     createTelegramWebhook({
       token: tg.token,
@@ -116,7 +124,10 @@ export async function startRig(options: {
           burst: 50,
         }),
         log,
-        concurrency: 32,
+        concurrency: options.concurrency ?? 32,
+        // The test machine runs everything (stand-in included) on one busy event loop; a client timeout
+        // there would be an artefact (the call reached the stand-in), so allow far longer than production.
+        sender: createTelegramSender({ token: tg.token, apiRoot: tg.apiRoot, timeoutSeconds: 120 }),
       })
     : undefined;
   return {
@@ -127,6 +138,7 @@ export async function startRig(options: {
     bull,
     log,
     worker,
+    webhookMs,
     async close() {
       await ingress.idle();
       await worker?.close();
