@@ -6,7 +6,7 @@ import type { AuditLog } from "../src/storage/audit.js";
 import type { RequestStore, ShredResult } from "../src/storage/requests.js";
 import { type MaintenanceJob, queueNames } from "./payloads.js";
 import { bullPrefix, defaultJobOptions, type TypedQueue } from "./queues.js";
-import { closeWorker } from "./screening-worker.js";
+import { closeWorker, FORGOTTEN_MARK_TTL_MS, forgottenKey } from "./screening-worker.js";
 
 export type MaintenanceTask = MaintenanceJob["task"];
 
@@ -26,6 +26,8 @@ export type MaintenanceRequests = Pick<
 
 export interface MaintenanceDeps {
   readonly requests: MaintenanceRequests;
+  /** Where forget-sender records when a sender asked (so intakes still queued are dropped). */
+  readonly forgetMarks?: { readonly redis: Redis; readonly prefix: string };
   readonly log: Log;
   readonly metrics?: Metrics;
   readonly audit?: MaintenanceAudit;
@@ -47,7 +49,7 @@ export interface MaintenanceWorkerOptions extends MaintenanceDeps {
 export interface MaintenanceWorker {
   readonly worker: Worker<MaintenanceJob, TaskCounts>;
   /** Runs one job's task (tests, and the CLI through `purgeRequests`). */
-  process(job: Pick<Job<MaintenanceJob>, "data">): Promise<TaskCounts>;
+  process(job: Pick<Job<MaintenanceJob>, "data" | "timestamp">): Promise<TaskCounts>;
   close(timeoutMs?: number): Promise<void>;
 }
 
@@ -84,10 +86,22 @@ export async function purgeRequests(deps: MaintenanceDeps): Promise<ShredResult>
 
 /**
  * A defender's delete after submitting: every open request from this lookup hash loses its data key and
- * content now (unreadable, backups included) and is removed by the purge that follows at once.
+ * content now and is removed by the purge that follows at once. `askedAt` (ms) is when the delete was
+ * queued: it is recorded first, so the screening worker drops this sender's intakes queued before then
+ * that it has not stored yet.
  */
-export async function forgetSender(deps: MaintenanceDeps, sender: string): Promise<TaskCounts> {
+export async function forgetSender(
+  deps: MaintenanceDeps,
+  sender: string,
+  askedAt: number = Date.now(),
+): Promise<TaskCounts> {
   const now = (deps.clock ?? (() => new Date()))();
+  if (deps.forgetMarks) {
+    const { redis, prefix } = deps.forgetMarks;
+    const key = forgottenKey(prefix, sender);
+    const previous = Number((await redis.get(key)) ?? 0);
+    await redis.set(key, String(Math.max(previous, askedAt)), "PX", FORGOTTEN_MARK_TTL_MS);
+  }
   let marked = 0;
   for (let round = 0; round < maxForgetRounds; round++) {
     const open = await deps.requests.findOpenBySender([sender], "1970-01-01");
@@ -120,18 +134,23 @@ export function createMaintenanceWorker(options: MaintenanceWorkerOptions): Main
   const { log, metrics } = options;
   const queue = queueNames.maintenance;
 
-  async function run(data: MaintenanceJob): Promise<TaskCounts> {
+  const deps: MaintenanceDeps = {
+    ...options,
+    forgetMarks: { redis: options.connection, prefix: options.prefix },
+  };
+
+  async function run(data: MaintenanceJob, queuedAt: number): Promise<TaskCounts> {
     if (data?.v !== 1) throw new UnrecoverableError("MAINTENANCE_JOB_INVALID");
     switch (data.task) {
       case "purge-requests": {
-        const r = await purgeRequests(options);
+        const r = await purgeRequests(deps);
         return { shredded: r.shredded, deleted: r.deleted, referralsDeleted: r.referralsDeleted };
       }
       case "forget-sender":
         if (typeof data.sender !== "string" || !senderPattern.test(data.sender)) {
           throw new UnrecoverableError("MAINTENANCE_JOB_INVALID");
         }
-        return forgetSender(options, data.sender);
+        return forgetSender(deps, data.sender, queuedAt);
       case "expire-conversations":
       case "prune-dedupe": {
         const handler = options.handlers?.[data.task];
@@ -148,11 +167,11 @@ export function createMaintenanceWorker(options: MaintenanceWorkerOptions): Main
     }
   }
 
-  async function process(job: Pick<Job<MaintenanceJob>, "data">): Promise<TaskCounts> {
+  async function process(job: Pick<Job<MaintenanceJob>, "data" | "timestamp">): Promise<TaskCounts> {
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
     try {
-      const counts = await run(job.data);
+      const counts = await run(job.data, job.timestamp);
       metrics?.jobDuration.observe({ queue, outcome: "completed" }, seconds());
       return counts;
     } catch (err) {

@@ -70,7 +70,10 @@ export interface ScreeningWorkerOptions {
   readonly prefix: string;
   /** The work role's intake secret ring (opens sealed intakes) and lookup ring (sender hashes). */
   readonly keys: { readonly intake: Keyring<BoxKeyPair>; readonly lookup: Keyring<Uint8Array> };
-  readonly requests: Pick<RequestStore, "insertRequest" | "findOpenBySender" | "linkRelated">;
+  readonly requests: Pick<
+    RequestStore,
+    "insertRequest" | "findOpenBySender" | "linkRelated" | "markForShredding"
+  >;
   readonly teamKey: TeamKeyResolver;
   readonly log: Log;
   readonly metrics?: Metrics;
@@ -91,9 +94,21 @@ export interface ScreeningWorkerOptions {
 
 /** What one processed job returns (stored by BullMQ as the job's return value: ids only). */
 export interface ScreeningOutcome {
-  readonly requestId: string;
+  /** Null when the defender had asked to delete their data before this intake was screened. */
+  readonly requestId: string | null;
   readonly created: boolean;
 }
+
+/**
+ * Redis key recording when a sender asked to forget them (ms since epoch, set by the maintenance task
+ * `forget-sender`). Intakes queued before that moment are dropped, not stored. The sender is a lookup hash.
+ */
+export function forgottenKey(prefix: string, sender: string): string {
+  return `${prefix}:forgotten:${sender}`;
+}
+
+/** How long the forget mark is kept: longer than any screening job can wait or retry. */
+export const FORGOTTEN_MARK_TTL_MS = 45 * 24 * 3600_000;
 
 export interface ScreeningWorker {
   readonly worker: Worker<ScreeningJob, ScreeningOutcome>;
@@ -167,6 +182,12 @@ export function createScreeningWorker(options: ScreeningWorkerOptions): Screenin
     return intake;
   }
 
+  /** True when the sender asked to be forgotten at or after the moment this job was queued. */
+  async function forgotten(sender: string, queuedAt: number): Promise<boolean> {
+    const mark = await options.connection.get(forgottenKey(options.prefix, sender));
+    return mark !== null && queuedAt <= Number(mark);
+  }
+
   /** Every lookup hash this sender may be stored under: the intake's own, plus one per loaded lookup key. */
   function senderHashes(intake: IntakeRecord): { hashes: string[]; keyId: string } {
     const hashes = [intake.sender];
@@ -194,6 +215,11 @@ export function createScreeningWorker(options: ScreeningWorkerOptions): Screenin
       throw poison("SCREENING_JOB_INVALID");
     }
     const intake = openAndValidate(data);
+    if (await forgotten(intake.sender, job.timestamp)) {
+      // The defender used delete after submitting, before we got here: keep nothing.
+      log.info("screening.dropped_forgotten", {});
+      return { requestId: null, created: false };
+    }
     const result = screen(intake);
 
     let team: KeyWithId<Uint8Array> | undefined;
@@ -250,9 +276,6 @@ export function createScreeningWorker(options: ScreeningWorkerOptions): Screenin
       content: asCiphertext(record.fields[REQUEST_CONTENT_FIELD]),
       sealedKey: asSealedDataKey(record.sealedKey),
     });
-    // Back-links, so staff opening an earlier request see the new one too (idempotent: a set add).
-    for (const r of earlier) await requests.linkRelated(r.requestId, [stored.requestId]);
-
     if (stored.created) {
       metrics?.requestsCreated.inc({ urgency: result.urgency });
       log.info("request.created", { urgency: result.urgency, duplicates: earlier.length });
@@ -267,6 +290,15 @@ export function createScreeningWorker(options: ScreeningWorkerOptions): Screenin
     } else {
       log.info("screening.replayed", { urgency: result.urgency });
     }
+    // A delete that arrived while this job ran found nothing to shred: shred what was just stored.
+    if (await forgotten(intake.sender, job.timestamp)) {
+      await requests.markForShredding(stored.requestId);
+      log.info("screening.dropped_forgotten", {});
+      return { requestId: null, created: false };
+    }
+    // Back-links, so staff opening an earlier request see the new one too. After the notice on purpose: if
+    // this fails, the retry finds the request stored (created: false) and only links again (a set add).
+    for (const r of earlier) await requests.linkRelated(r.requestId, [stored.requestId]);
     return { requestId: stored.requestId, created: stored.created };
   }
 

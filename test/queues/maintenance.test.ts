@@ -202,6 +202,39 @@ describe("forget-sender (a defender's delete after submitting)", () => {
   });
 });
 
+describe("forget-sender while the defender's intake is still queued", () => {
+  it("drops intakes queued before the delete, and keeps one submitted after it", async () => {
+    const address = "4440003";
+    const before = makeIntake(keys.serve, { address });
+    // Still waiting for screening when the defender deletes (delayed, as if the workers were busy).
+    const beforeId = `i-${before.intakeId}`;
+    await queues.screening.add("screen", sealedJob(keys.serve, before), { jobId: beforeId, delay: 60_000 });
+
+    await enqueueForgetSender(queues.maintenance, before.sender, "entry-9");
+    const forgetId = `f-${before.sender}-entry-9`;
+    await eventually(
+      async () => (await queues.maintenance.getJobState(forgetId)) === "completed",
+      "forget job",
+    );
+
+    await (await queues.screening.getJob(beforeId))?.promote();
+    const dropped = await settled(queues.screening, beforeId);
+    expect(dropped.state).toBe("completed");
+    expect(dropped.job.returnvalue).toEqual({ requestId: null, created: false });
+    const client = await m.client();
+    const stored = client.db(m.dbName).collection("requests");
+    expect(await stored.countDocuments({ intakeId: before.intakeId })).toBe(0);
+
+    const after = makeIntake(keys.serve, { address });
+    const kept = await settled(
+      queues.screening,
+      await enqueue(queues.screening, sealedJob(keys.serve, after)),
+    );
+    expect(kept.job.returnvalue.created).toBe(true);
+    expect(canDecrypt(await requests.getRequest(kept.job.returnvalue.requestId))).toBe(true);
+  });
+});
+
 describe("maintenance jobs", () => {
   it("fail a malformed job without retry", async () => {
     const bad = { v: 1, task: "forget-sender", sender: "not a hash!" } as MaintenanceJob;
