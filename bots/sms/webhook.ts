@@ -9,6 +9,9 @@ import { formValue, type TwilioForm, toInbound } from "./inbound.js";
 import { signedUrl, verifyTwilioSignature } from "./signature.js";
 import { finalStatuses, hashMessageSid, readStatus, recordStatus } from "./status-store.js";
 
+/** The outbound worker's "recipient unreachable" mark (queues/outbound-worker.ts), set on Twilio 21610. */
+const outboundBlockedKey = (prefix: string, sender: string) => `${prefix}:out:blocked:${sender}`;
+
 export const smsWebhookPath = "/webhooks/twilio/sms";
 export const statusWebhookPath = "/webhooks/twilio/status";
 
@@ -118,6 +121,12 @@ export function createSmsWebhook(options: SmsWebhookOptions): SmsWebhookPlugin {
       return reply.code(503).header("retry-after", "5").send({ error: "DEPENDENCY_DOWN" });
     }
     log.info("sms.received", { body: parsed.inbound.body.kind, result });
+    const body = parsed.inbound.body;
+    if (result === "accepted" && body.kind === "command" && body.command === "unstop") {
+      // Twilio re-subscribed the number on START, so an earlier 21610 ("unsubscribed") no longer holds:
+      // lift the outbound worker's block, or the defender would hear nothing for 30 days.
+      await redis.del(outboundBlockedKey(prefix, parsed.inbound.sender));
+    }
     if (result === "busy") {
       // Over the global rate: not stored, not marked as seen, so a redelivery can be accepted later.
       return reply.code(503).header("retry-after", "1").send({ error: "RATE_LIMITED" });

@@ -52,12 +52,16 @@ async function outboundIdle(): Promise<boolean> {
 }
 
 /** Texts `text` from `phone` (a signed webhook POST) and waits until the engine applied it and its replies went out. */
-async function sms(phone: string, text: string): Promise<void> {
+async function sms(phone: string, text: string, timeoutMs = 20_000): Promise<void> {
   const before = JSON.stringify(await stateOf(phone));
   const result = await twilio.smsFromUser(phone, text);
   expect(result.status).toBe(200);
-  await waitUntil("the message to be applied", async () => JSON.stringify(await stateOf(phone)) !== before);
-  await waitUntil("outbound to drain", outboundIdle);
+  await waitUntil(
+    "the message to be applied",
+    async () => JSON.stringify(await stateOf(phone)) !== before,
+    timeoutMs,
+  );
+  await waitUntil("outbound to drain", outboundIdle, timeoutMs);
 }
 
 async function completeIntake(phone: string, answers: Record<string, string>, digits: (t: string) => string) {
@@ -144,6 +148,19 @@ describe("SMS end to end", () => {
     expect(twilio.messagesTo(stopper).length).toBeGreaterThan(sentBeforeStop);
   }, 60_000);
 
+  it("after Twilio refused a send with 21610 (unsubscribed), START lifts the block", async () => {
+    const phone = "+254711222396";
+    await sms(phone, "hello");
+    twilio.failNext(1, 21610);
+    await sms(phone, "1");
+    const sent = twilio.messagesTo(phone).length;
+    await sms(phone, "1");
+    expect(twilio.messagesTo(phone)).toHaveLength(sent);
+    // The refused job never marked its turn done, so the next one waits out the worker's order wait (15 s).
+    await sms(phone, "START", 45_000);
+    expect(twilio.messagesTo(phone).length).toBeGreaterThan(sent);
+  }, 60_000);
+
   it("a STOP word in another language (no OptOutType from Twilio) opts out too", async () => {
     const phone = "+33612300397";
     await sms(phone, "hello");
@@ -172,7 +189,7 @@ describe("SMS end to end", () => {
     await waitUntil("outbound to drain", outboundIdle);
     await twilio.settled();
     const needles: string[] = [];
-    for (const phone of [...people.map((p) => p.phone), stopper, helper, "+33612300397"]) {
+    for (const phone of [...people.map((p) => p.phone), stopper, helper, "+33612300397", "+254711222396"]) {
       const parsed = parsePhoneNumberFromString(phone);
       needles.push(
         ...phoneForms(phone),
