@@ -1,9 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { AppError } from "../errors/app-error.js";
-import { authKeySchema, parseBody } from "./auth-routes.js";
-import type { ConsoleContext } from "./plugin.js";
+import type { ConsoleContext } from "./context.js";
 import { registerStaff } from "./staff-enrolment.js";
+import { authKeySchema, parseBody } from "./validation.js";
 
 const addStaffBody = z.object({
   id: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/),

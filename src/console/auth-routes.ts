@@ -5,27 +5,13 @@ import { STAFF_ARGON2ID } from "../crypto/index.js";
 import { AppError } from "../errors/app-error.js";
 import type { StaffAccount } from "../storage/staff.js";
 import { normaliseUsername } from "../storage/staff.js";
+import { type ConsoleContext, SESSION_COOKIE } from "./context.js";
 import { createFakeSalts } from "./fake-salt.js";
 import { cookieOptions } from "./http-security.js";
 import { createLoginThrottle } from "./login-throttle.js";
-import { type ConsoleContext, SESSION_COOKIE } from "./plugin.js";
 import { hashAuthKey, verifyAuthKey } from "./staff-enrolment.js";
 import { checkTotp } from "./totp.js";
-
-const b64url = (bytes: number) =>
-  z
-    .string()
-    .regex(/^[A-Za-z0-9_-]+$/)
-    .transform((v, c) => {
-      const buf = Buffer.from(v, "base64url");
-      if (buf.length !== bytes || buf.toString("base64url") !== v) {
-        c.addIssue({ code: "custom", message: "bad key" });
-        return z.NEVER;
-      }
-      return new Uint8Array(buf);
-    });
-
-export const authKeySchema = b64url(32);
+import { authKeySchema, parseBody } from "./validation.js";
 
 const loginBody = z.object({
   username: z.string().min(1).max(80),
@@ -41,13 +27,6 @@ const passphraseBody = z.object({
   kdfMem: z.number().int().min(8192).max(1_073_741_824),
   wrappedPersonalSecret: z.string().regex(/^v1\.personal\.uk\.[A-Za-z0-9_-]+$/),
 });
-
-/** Parses a JSON body with `schema`, answering 400 without echoing anything it was sent. */
-export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
-  const parsed = schema.safeParse(body);
-  if (!parsed.success) throw new AppError("BAD_REQUEST");
-  return parsed.data;
-}
 
 /** What the browser needs to unlock the team key after sign-in: wrapped and public values only. */
 export function keyBundle(account: StaffAccount) {

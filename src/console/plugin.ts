@@ -4,49 +4,26 @@ import fastifyHelmet from "@fastify/helmet";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { cryptoReady } from "../crypto/index.js";
 import { AppError } from "../errors/app-error.js";
-import { type AuditLog, createAuditLog } from "../storage/audit.js";
-import { createPartnerStore, type PartnerStore } from "../storage/partners.js";
-import { createRequestStore, type RequestStore } from "../storage/requests.js";
-import { createStaffStore, type StaffAccount, type StaffStore } from "../storage/staff.js";
+import { createAuditLog } from "../storage/audit.js";
+import { createPartnerStore } from "../storage/partners.js";
+import { createRequestStore } from "../storage/requests.js";
+import { createStaffStore } from "../storage/staff.js";
 import { registerAdminRoutes } from "./admin-routes.js";
 import { buildConsoleAssets } from "./assets.js";
-import { type AuditRow, createAuditReader } from "./audit-reader.js";
+import { createAuditReader } from "./audit-reader.js";
 import { registerAuthRoutes } from "./auth-routes.js";
+import {
+  type ConsoleContext,
+  CSRF_HEADER,
+  PRE_CSRF_COOKIE,
+  SESSION_COOKIE,
+  type StaffAuth,
+} from "./context.js";
 import type { ConsoleDeps } from "./deps.js";
 import { CSP_REPORT_PATH, cookieOptions, helmetOptions, tokensEqual } from "./http-security.js";
 import { registerRequestRoutes } from "./request-routes.js";
-import { createSessionStore, type SessionStore, type StaffSession } from "./sessions.js";
+import { createSessionStore } from "./sessions.js";
 import { renderShell } from "./shell.js";
-
-/** Cookie names. Both are HttpOnly, SameSite=Strict, Path=/staff. */
-export const SESSION_COOKIE = "staff_sid";
-export const PRE_CSRF_COOKIE = "staff_csrf";
-/** Header every state-changing request carries its CSRF token in. */
-export const CSRF_HEADER = "x-csrf-token";
-
-/** The signed-in staff member behind a request. */
-export interface StaffAuth {
-  readonly sid: string;
-  readonly session: StaffSession;
-  readonly account: StaffAccount;
-}
-
-/** Per-request auth state, kept off the request object so no global Fastify types are augmented. */
-export interface ConsoleContext {
-  readonly deps: ConsoleDeps;
-  readonly staff: StaffStore;
-  readonly requests: RequestStore;
-  readonly partners: PartnerStore;
-  readonly audit: AuditLog;
-  readonly auditLatest: (limit: number) => Promise<AuditRow[]>;
-  readonly sessions: SessionStore;
-  readonly now: () => number;
-  authOf(request: FastifyRequest): StaffAuth | undefined;
-  /** Route hook: 401 unless signed in. */
-  requireStaff(request: FastifyRequest): Promise<void>;
-  /** Route hook: 401 unless signed in, 403 unless an admin. */
-  requireAdmin(request: FastifyRequest): Promise<void>;
-}
 
 const safeMethods = new Set(["GET", "HEAD", "OPTIONS"]);
 

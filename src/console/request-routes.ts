@@ -7,9 +7,9 @@ import { routeFlags, urgencyLevels } from "../screening/types.js";
 import { asCiphertext } from "../storage/opaque.js";
 import { requestStatuses } from "../storage/request-status.js";
 import type { RequestFilter, RequestSummary } from "../storage/requests.js";
-import { parseBody } from "./auth-routes.js";
-import type { ConsoleContext, StaffAuth } from "./plugin.js";
+import type { ConsoleContext, StaffAuth } from "./context.js";
 import { defaultSlaHours, slaClock } from "./sla.js";
+import { parseBody } from "./validation.js";
 
 const idParam = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) });
 const version = z.number().int().min(0);
