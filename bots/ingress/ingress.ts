@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
+import { enqueueForgetSender } from "../../queues/maintenance.js";
 import { type OutboundMessage, outboundContext } from "../../queues/outbound-message.js";
 import { outboundQueueName } from "../../queues/payloads.js";
 import type { Queues } from "../../queues/queues.js";
@@ -16,7 +17,7 @@ export type AcceptResult = "accepted" | "duplicate" | "busy" | "limited";
 export interface IngressOptions<S> {
   redis: Redis;
   prefix: string;
-  queues: Pick<Queues, "screening" | "outbound-telegram" | "outbound-sms">;
+  queues: Pick<Queues, "screening" | "outbound-telegram" | "outbound-sms" | "maintenance">;
   sealing: IngressSealing;
   engine: IngressEngine<S>;
   log: Log;
@@ -154,6 +155,10 @@ export function createIngress<S>(options: IngressOptions<S>): Ingress {
         const sealed = sealing.sealIntake(JSON.stringify(effect.intake), intakeId);
         await queues.screening.add("screen", { v: 1, intakeId, sealed }, { jobId: `i-${intakeId}` });
         log.info("intake.submitted", { channel: inbound.channel });
+      } else if (effect.type === "erase") {
+        // The conversation state goes with the null state below; a request already submitted by this
+        // sender is marked for crypto-shredding by the maintenance worker.
+        await enqueueForgetSender(queues.maintenance, sender, entryId);
       } else if (effect.type === "opt-out") {
         await redis.set(keys.optOut(sender), "1");
       } else if (effect.type === "opt-in") {

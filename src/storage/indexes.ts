@@ -32,6 +32,21 @@ export async function ensureIndexes(connection: Connection): Promise<void> {
     const specs: IndexDescription[] = indexes.map(
       ([key, options]) => ({ ...options, key }) as IndexDescription,
     );
-    if (specs.length > 0) await db.collection(name).createIndexes(specs);
+    // Only the missing ones, one at a time: FerretDB 1.24 drops the connection when one createIndexes call
+    // names indexes that already exist, which made every second start of a role fail here.
+    const collection = db.collection(name);
+    const present = new Set((await collection.listIndexes().toArray()).map((index) => String(index.name)));
+    for (const spec of specs) {
+      const indexName = spec.name ?? defaultIndexName(spec.key as Record<string, unknown>);
+      if (present.has(indexName)) continue;
+      await collection.createIndexes([{ ...spec, name: indexName }]);
+    }
   }
+}
+
+/** The name MongoDB gives an index when none is set: `field_1_other_-1`. */
+function defaultIndexName(key: Record<string, unknown>): string {
+  return Object.entries(key)
+    .map(([field, direction]) => `${field}_${String(direction)}`)
+    .join("_");
 }

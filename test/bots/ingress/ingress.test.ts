@@ -278,5 +278,10 @@ describe("ingress", () => {
     await driver.send({ kind: "command", command: "delete" });
     await driver.text("yes");
     expect(await driver.state()).toBeNull();
+    // Anything already submitted by this sender is handed to the maintenance worker for shredding.
+    const forget = (await queues.maintenance.getJobs(["waiting"])).filter(
+      (j) => j.data.task === "forget-sender" && j.data.sender === sender,
+    );
+    expect(forget).toHaveLength(1);
   });
 });
