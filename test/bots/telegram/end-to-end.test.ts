@@ -6,60 +6,24 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { messageLogKeys } from "../../../bots/telegram/message-log.js";
 import { lookupHash } from "../../../src/crypto/index.js";
-import type { TelegramStoredMessage } from "../../../stand-ins/telegram-bot-api.js";
 import { useTestRedis } from "../../support/isolation.js";
 import { makeTestKeys } from "../../support/keys.js";
-import { dumpRedis, type Rig, settle, startRig } from "./harness.js";
+import {
+  ANSWERS,
+  buttonsOf,
+  dumpRedis,
+  FIRST_NAME,
+  pick,
+  REFERENCE,
+  type Rig,
+  settle,
+  startRig,
+} from "./harness.js";
 
 const keys = await makeTestKeys();
 const testRedis = useTestRedis();
 
-const FIRST_NAME = "Zarifacanary";
 const CHAT = 8_123_456_789;
-const ANSWERS: Array<[RegExp, string]> = [
-  [/^What name should we use/, "Nadiracanary Qx"],
-  [/^Which country are you in now/, "Kenya"],
-  [/^Which city or area/, "Canaryville-east"],
-  [/^What is your nationality/, "Kenya"],
-  [/^In a few words, what do you do/, "canarywork radio reporter"],
-  [/^In a few words, what happened/, "canarythreat men followed me"],
-  [/^Since when/, "3 weeks"],
-  [/^How many family members/, "2"],
-  [/^How and when is it safe/, "canarycontact evenings"],
-];
-const REFERENCE = /\b([0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4})\b/;
-
-interface Button {
-  text: string;
-  callback_data: string;
-}
-
-function buttonsOf(message: TelegramStoredMessage | undefined): Button[] {
-  const markup = message?.reply_markup as { inline_keyboard?: Button[][] } | undefined;
-  return markup?.inline_keyboard?.flat() ?? [];
-}
-
-const singleChoices: Record<string, string> = {
-  language: "en",
-  consent: "yes",
-  danger_now: "no",
-  family_at_risk: "yes",
-  contact_safe: "yes",
-  review: "send",
-};
-
-/** What a defender presses: the planned option, or the first; multi-select: the first, then Done. */
-function pick(buttons: Button[]): string {
-  const done = buttons.find((b) => b.callback_data.endsWith("|__done"));
-  if (done)
-    return buttons.some((b) => b.text.startsWith("✓"))
-      ? done.callback_data
-      : (buttons[0]?.callback_data ?? "");
-  const stepId = buttons[0]?.callback_data.split("|")[1] ?? "";
-  const planned = singleChoices[stepId];
-  const button = buttons.find((b) => planned !== undefined && b.callback_data === `c|${stepId}|${planned}`);
-  return (button ?? buttons[0])?.callback_data ?? "";
-}
 
 describe("Telegram end to end", () => {
   let rig: Rig;

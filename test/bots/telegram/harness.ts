@@ -19,7 +19,11 @@ import { createQueues, type Queues } from "../../../queues/queues.js";
 import type { ConversationState } from "../../../src/intake/index.js";
 import { createLogger, type Log } from "../../../src/log/index.js";
 import { createRedis } from "../../../src/redis/connect.js";
-import { startTelegramStandIn, type TelegramStandIn } from "../../../stand-ins/telegram-bot-api.js";
+import {
+  startTelegramStandIn,
+  type TelegramStandIn,
+  type TelegramStoredMessage,
+} from "../../../stand-ins/telegram-bot-api.js";
 import type { TestKeys } from "../../support/keys.js";
 
 export const WEBHOOK_SECRET = "test_secret_0123456789_abcdefghijklmnop";
@@ -187,4 +191,51 @@ export async function settle(rig: Rig, rounds = 2000): Promise<void> {
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error("the pipeline did not settle");
+}
+
+/** A scripted defender for full intakes: planned answers to text prompts, and which buttons to press. */
+export const FIRST_NAME = "Zarifacanary";
+export const ANSWERS: Array<[RegExp, string]> = [
+  [/^What name should we use/, "Nadiracanary Qx"],
+  [/^Which country are you in now/, "Kenya"],
+  [/^Which city or area/, "Canaryville-east"],
+  [/^What is your nationality/, "Kenya"],
+  [/^In a few words, what do you do/, "canarywork radio reporter"],
+  [/^In a few words, what happened/, "canarythreat men followed me"],
+  [/^Since when/, "3 weeks"],
+  [/^How many family members/, "2"],
+  [/^How and when is it safe/, "canarycontact evenings"],
+];
+export const REFERENCE = /\b([0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4})\b/;
+
+export interface Button {
+  text: string;
+  callback_data: string;
+}
+
+export function buttonsOf(message: TelegramStoredMessage | undefined): Button[] {
+  const markup = message?.reply_markup as { inline_keyboard?: Button[][] } | undefined;
+  return markup?.inline_keyboard?.flat() ?? [];
+}
+
+const singleChoices: Record<string, string> = {
+  language: "en",
+  consent: "yes",
+  danger_now: "no",
+  family_at_risk: "yes",
+  contact_safe: "yes",
+  review: "send",
+};
+
+/** What a defender presses: the planned option, or the first; multi-select: the first, then Done. */
+export function pick(buttons: Button[]): string {
+  const done = buttons.find((b) => b.callback_data.endsWith("|__done"));
+  if (done)
+    return buttons.some((b) => b.text.startsWith("✓"))
+      ? done.callback_data
+      : (buttons[0]?.callback_data ?? "");
+  const stepId = buttons[0]?.callback_data.split("|")[1] ?? "";
+  const planned = singleChoices[stepId];
+  const button = buttons.find((b) => planned !== undefined && b.callback_data === `c|${stepId}|${planned}`);
+  return (button ?? buttons[0])?.callback_data ?? "";
 }
