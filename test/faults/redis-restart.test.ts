@@ -56,7 +56,7 @@ function makeSenders(): Sender[] {
 async function send(sender: Sender): Promise<number> {
   try {
     if (sender.channel === "telegram") {
-      return (await telegram.userSends(Number(sender.address), "hello")).status;
+      return (await telegram.userSends(Number(sender.address), "hello")).status ?? 0;
     }
     return (await twilio.smsFromUser(sender.address, "hello")).status;
   } catch {
