@@ -11,8 +11,8 @@ export interface TelegramSenderOptions {
   /** Bot API root (TELEGRAM_API_ROOT); the stand-in in tests and the demo. */
   apiRoot: string;
   /**
-   * Client-side timeout per call, in seconds. Kept well under the outbound worker's job lock (60 s) so a
-   * hanging call fails the attempt instead of letting a second worker send the same message.
+   * Client-side timeout per call, in seconds (default 20; grammY's own is 500). A hung connection then fails
+   * the attempt and the job retries, instead of holding that recipient's queue for minutes.
    */
   timeoutSeconds?: number;
   /** Waits inside a multi-part send or a wipe when Telegram says retry_after (tests pass their own). */
