@@ -17,6 +17,9 @@ const knownStatuses = new Set([
   "failed",
   "read",
   "canceled",
+  "partially_delivered",
+  "receiving",
+  "received",
 ]);
 
 /** Final states: Twilio lets us delete the message from then on. */

@@ -18,8 +18,11 @@ export const statusWebhookPath = "/webhooks/twilio/status";
 /** An empty TwiML answer: "received, no reply in this response" (replies go through the outbound queue). */
 export const emptyTwiml = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
 
-/** Twilio's webhook bodies are a few hundred bytes; a 1600-character UCS-2 body stays far under this. */
-const defaultBodyLimit = 16 * 1024;
+/**
+ * Twilio's webhook bodies are small: the parameters take under 1 KB, and a 1600-character body of 3-byte
+ * UTF-8 characters is at most 14.4 KB once percent-encoded.
+ */
+const defaultBodyLimit = 32 * 1024;
 
 export interface SmsWebhookOptions {
   /** TWILIO_AUTH_TOKEN: the key of X-Twilio-Signature. */

@@ -112,8 +112,18 @@ describe("SMS webhook signature: nothing is processed without a valid signature"
   });
 
   it("a body over the limit is refused before anything is read", async () => {
-    const form = incomingForm("+33612345678", "x".repeat(20_000));
+    const form = incomingForm("+33612345678", "x".repeat(40_000));
     expect((await post(h, "/webhooks/twilio/sms", form)).statusCode).toBe(413);
+    expect(await written()).toEqual([]);
+  });
+
+  it("the largest real SMS (1600 characters, 3-byte UTF-8) fits the body limit", async () => {
+    const form = incomingForm("+33612345678", "漢".repeat(1600));
+    const signature = twilio.getExpectedTwilioSignature(TOKEN, `${PUBLIC}/webhooks/twilio/sms`, form);
+    // Signed with the wrong token: it must get as far as the signature check (403), not 413.
+    const wrong = twilio.getExpectedTwilioSignature("not-our-token", `${PUBLIC}/webhooks/twilio/sms`, form);
+    expect(signature).not.toBe(wrong);
+    expect((await post(h, "/webhooks/twilio/sms", form, wrong)).statusCode).toBe(403);
     expect(await written()).toEqual([]);
   });
 
