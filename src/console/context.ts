@@ -10,6 +10,8 @@ import type { SessionStore, StaffSession } from "./sessions.js";
 /** Cookie names. Both are HttpOnly, SameSite=Strict, Path=/staff. */
 export const SESSION_COOKIE = "staff_sid";
 export const PRE_CSRF_COOKIE = "staff_csrf";
+/** Header the browser sets on automatic refreshes: they do not count as activity for the idle timeout. */
+export const BACKGROUND_HEADER = "x-background-refresh";
 /** Header every state-changing request carries its CSRF token in. */
 export const CSRF_HEADER = "x-csrf-token";
 

@@ -13,6 +13,7 @@ import { buildConsoleAssets } from "./assets.js";
 import { createAuditReader } from "./audit-reader.js";
 import { registerAuthRoutes } from "./auth-routes.js";
 import {
+  BACKGROUND_HEADER,
   type ConsoleContext,
   CSRF_HEADER,
   PRE_CSRF_COOKIE,
@@ -92,7 +93,7 @@ export function createConsolePlugin(deps: ConsoleDeps): (app: FastifyInstance) =
         scope.addHook("onRequest", async (request, reply) => {
           const sid = request.cookies[SESSION_COOKIE];
           if (sid) {
-            const session = await sessions.touch(sid);
+            const session = await sessions.touch(sid, request.headers[BACKGROUND_HEADER] !== "1");
             const account = session ? await staff.findById(session.staffId) : undefined;
             if (session && account && !account.disabled) {
               auth.set(request, { sid, session, account });

@@ -23,8 +23,11 @@ export const defaultSessionLimits: SessionLimits = { idleMs: 30 * 60_000, absolu
 export interface SessionStore {
   /** Starts a session and returns the cookie value (the only place the raw id exists). */
   create(staffId: string): Promise<{ sid: string; session: StaffSession }>;
-  /** Returns the live session for a cookie value and extends its idle timer, or undefined. */
-  touch(sid: string): Promise<StaffSession | undefined>;
+  /**
+   * Returns the live session for a cookie value, or undefined. Extends its idle timer unless `extend` is
+   * false (the queue's automatic refresh must not keep an unattended console signed in).
+   */
+  touch(sid: string, extend?: boolean): Promise<StaffSession | undefined>;
   destroy(sid: string): Promise<void>;
   /** Ends every session of one staff member (disable, passphrase change). */
   destroyAllFor(staffId: string): Promise<void>;
@@ -65,7 +68,7 @@ export function createSessionStore(deps: {
         .exec();
       return { sid, session };
     },
-    async touch(sid) {
+    async touch(sid, extend = true) {
       if (!/^[A-Za-z0-9_-]{43}$/.test(sid)) return undefined;
       const key = keyOf(sid);
       const raw = await deps.redis.get(key);
@@ -75,7 +78,7 @@ export function createSessionStore(deps: {
         await deps.redis.del(key);
         return undefined;
       }
-      await deps.redis.expire(key, ttlSeconds);
+      if (extend) await deps.redis.expire(key, ttlSeconds);
       return session;
     },
     async destroy(sid) {

@@ -24,9 +24,18 @@ export function setOnUnauthenticated(fn: () => void): void {
   onUnauthenticated = fn;
 }
 
-/** Calls the console API with JSON; POSTs carry the CSRF token in a header. */
-export async function api<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
+/**
+ * Calls the console API with JSON; POSTs carry the CSRF token in a header. `background` marks automatic
+ * refreshes, which the server does not count as activity (so an unattended console still times out).
+ */
+export async function api<T>(
+  method: "GET" | "POST",
+  path: string,
+  body?: unknown,
+  options: { background?: boolean } = {},
+): Promise<T> {
   const headers: Record<string, string> = { accept: "application/json" };
+  if (options.background) headers["x-background-refresh"] = "1";
   if (method === "POST") {
     headers["content-type"] = "application/json";
     headers["x-csrf-token"] = csrfToken;

@@ -14,6 +14,7 @@ import { type Me, me, setMe } from "./session.js";
  */
 async function start(): Promise<void> {
   await cryptoReady();
+  watchIdle();
   setOnUnauthenticated(() => signedOut("Your session ended. Sign in again."));
   try {
     const who = await api<Me>("GET", "/me");
@@ -26,6 +27,24 @@ async function start(): Promise<void> {
   await route();
 }
 
+/** The server's idle timeout; the page signs out on its own so decrypted content does not stay on screen. */
+const IDLE_MS = 30 * 60_000;
+
+function watchIdle(): void {
+  let last = Date.now();
+  const seen = () => {
+    last = Date.now();
+  };
+  for (const type of ["pointerdown", "keydown", "wheel", "touchstart"]) {
+    window.addEventListener(type, seen, { passive: true, capture: true });
+  }
+  setInterval(() => {
+    if (me() && Date.now() - last > IDLE_MS) {
+      void signOut("Signed out after 30 minutes without activity.");
+    }
+  }, 15_000);
+}
+
 function signedOut(notice?: string): void {
   forgetKeys();
   closeRequest();
@@ -36,11 +55,11 @@ function signedOut(notice?: string): void {
   location.reload();
 }
 
-async function signOut(): Promise<void> {
+async function signOut(notice?: string): Promise<void> {
   try {
     await api("POST", "/logout");
   } finally {
-    signedOut();
+    signedOut(notice);
   }
 }
 

@@ -134,13 +134,15 @@ export async function renderQueue(root: HTMLElement): Promise<void> {
     location.hash = qs ? `#/queue?${qs}` : "#/queue";
   });
 
-  const load = async () => {
+  const load = async (background = false) => {
     const query = new URLSearchParams();
     for (const name of filterNames) {
       const v = filters.get(name);
       if (v) query.set(name, v);
     }
-    const data = await api<QueueResponse>("GET", `/requests${query.size ? `?${query}` : ""}`);
+    const data = await api<QueueResponse>("GET", `/requests${query.size ? `?${query}` : ""}`, undefined, {
+      background,
+    });
     const scroll = window.scrollY;
     renderCounts(counts, data.counts);
     tbody.replaceChildren(...data.items.map(row));
@@ -154,7 +156,7 @@ export async function renderQueue(root: HTMLElement): Promise<void> {
   refresh.addEventListener("click", () => void load());
   if (refreshTimer) clearInterval(refreshTimer);
   refreshTimer = setInterval(() => {
-    if (document.getElementById("queue")) void load();
+    if (document.getElementById("queue")) void load(true);
     else if (refreshTimer) clearInterval(refreshTimer);
   }, 60_000);
   await load();

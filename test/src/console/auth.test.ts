@@ -164,6 +164,27 @@ describe("console sign-in", () => {
     expect((await client.get("/staff/api/me")).status).toBe(401);
   });
 
+  it("does not let the queue's automatic refresh keep an idle session alive", async () => {
+    const client = await signIn(h);
+    const sid = client.jar.get("staff_sid") ?? "";
+    const before = new Set((await redis.keys()).filter((k) => k.includes(":staff:session:")));
+    expect(before.size).toBeGreaterThan(0);
+    for (const k of before) await redis.redis().expire(k, 100);
+    const cookie = `staff_sid=${sid}`;
+    const background = await h.app.inject({
+      method: "GET",
+      url: "/staff/api/requests",
+      headers: { cookie, "x-background-refresh": "1" },
+    });
+    expect(background.statusCode).toBe(200);
+    const ttls = await Promise.all([...before].map((k) => redis.redis().ttl(k)));
+    expect(Math.max(...ttls)).toBeLessThanOrEqual(100);
+    const active = await h.app.inject({ method: "GET", url: "/staff/api/requests", headers: { cookie } });
+    expect(active.statusCode).toBe(200);
+    const after = await Promise.all([...before].map((k) => redis.redis().ttl(k)));
+    expect(Math.max(...after)).toBeGreaterThan(29 * 60);
+  });
+
   it("signs out, after which the session is gone", async () => {
     const client = await signIn(h);
     expect((await client.post("/staff/api/logout", {})).status).toBe(200);
