@@ -100,6 +100,16 @@ describe("Telegram webhook", () => {
     expect(jobs.filter((j) => j.data.recipient === recipient)).toHaveLength(2);
   });
 
+  it("refuses bodies over the small limit", async () => {
+    const res = await rig.app.inject({
+      method: "POST",
+      url: "/webhooks/telegram",
+      headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": WEBHOOK_SECRET },
+      payload: JSON.stringify({ update_id: 1, padding: "x".repeat(200 * 1024) }),
+    });
+    expect(res.statusCode).toBe(413);
+  });
+
   it("ignores group chats", async () => {
     const before = (await rig.queues["outbound-telegram"].getJobs(["waiting", "completed"])).length;
     const res = await rig.tg.postRawUpdate({
