@@ -41,7 +41,8 @@ export interface OutboundWorkerOptions {
 }
 
 const doneKey = (prefix: string, recipient: string) => `${prefix}:out:done:${recipient}`;
-const blockedKey = (prefix: string, recipient: string) => `${prefix}:out:blocked:${recipient}`;
+/** Set when the recipient blocked us or is unsubscribed at the provider; cleared by their opt-in. */
+export const blockedKey = (prefix: string, recipient: string) => `${prefix}:out:blocked:${recipient}`;
 const optOutKey = (prefix: string, recipient: string) => `${prefix}:in:optout:${recipient}`;
 
 /** Records the last sequence sent to a recipient, only ever moving forward. */
@@ -95,12 +96,17 @@ export function createOutboundWorker(options: OutboundWorkerOptions): Worker<Out
     }
   }
 
+  /** Marks this turn handled, so the recipient's next job does not wait for it. */
+  const markDone = async (data: OutboundJob) => {
+    await redis.eval(markDoneScript, 1, doneKey(prefix, data.recipient), data.seq);
+  };
+
   async function process(job: Job<OutboundJob>): Promise<void> {
     const data = job.data;
-    if (await redis.exists(blockedKey(prefix, data.recipient))) return;
+    if (await redis.exists(blockedKey(prefix, data.recipient))) return markDone(data);
     if (options.channel === "sms" && (await redis.exists(optOutKey(prefix, data.recipient)))) {
       log.info("outbound.skipped_opted_out", { channel: "sms" });
-      return;
+      return markDone(data);
     }
     let message: OutboundMessage;
     try {
@@ -147,7 +153,7 @@ export function createOutboundWorker(options: OutboundWorkerOptions): Worker<Out
           // The defender blocked the bot or the number is unsubscribed: stop, no retry loop.
           await redis.set(blockedKey(prefix, data.recipient), "1", "EX", 30 * 24 * 3600);
           log.warn("outbound.recipient_blocked", { channel: options.channel, code: err.code });
-          return;
+          return markDone(data);
         }
         if (err.kind === "permanent") throw new UnrecoverableError(`SEND_PERMANENT_${err.code}`);
         throw new Error(`SEND_${err.kind.toUpperCase()}_${err.code}`);
@@ -155,7 +161,7 @@ export function createOutboundWorker(options: OutboundWorkerOptions): Worker<Out
       // Anything else (a bug, a library error) may quote the message: keep only its class.
       throw new Error(`SEND_FAILED_${err instanceof Error ? err.name : "unknown"}`);
     }
-    await redis.eval(markDoneScript, 1, doneKey(prefix, data.recipient), data.seq);
+    await markDone(data);
   }
 
   const worker = new Worker<OutboundJob>(outboundQueueName(options.channel), process, {

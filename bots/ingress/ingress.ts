@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import { enqueueForgetSender } from "../../queues/maintenance.js";
 import { type OutboundMessage, outboundContext } from "../../queues/outbound-message.js";
+import { blockedKey } from "../../queues/outbound-worker.js";
 import { outboundQueueName } from "../../queues/payloads.js";
 import type { Queues } from "../../queues/queues.js";
 import { compareSeq, timeSeq } from "../../queues/sequence.js";
@@ -162,7 +163,8 @@ export function createIngress<S>(options: IngressOptions<S>): Ingress {
       } else if (effect.type === "opt-out") {
         await redis.set(keys.optOut(sender), "1");
       } else if (effect.type === "opt-in") {
-        await redis.del(keys.optOut(sender));
+        // START also lifts a block the provider reported (Twilio 21610) before they re-subscribed.
+        await redis.del(keys.optOut(sender), blockedKey(options.prefix, sender));
       } else if (effect.type === "wipe-chat" && inbound.channel === "telegram") {
         const confirm = outcome.replies[0];
         if (confirm) {
