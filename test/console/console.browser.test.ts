@@ -7,10 +7,12 @@ import { projectRoot } from "../../src/config/index.js";
 import { currentTotp } from "../../src/console/totp.js";
 import { openOutbound } from "../../src/crypto/index.js";
 import { useTestMongo, useTestRedis } from "../support/isolation.js";
+import { makeTestKeys } from "../support/keys.js";
 import { type ConsoleHarness, type SeededRequest, seedRequest, startConsole } from "./harness.js";
 
 const redis = useTestRedis();
 const mongo = useTestMongo();
+const keys = await makeTestKeys();
 const artifacts = join(projectRoot, "test-results");
 const XSS = `<img src=x id=xss-img onerror="window.__xss=1"><script>window.__xss=2</script>"'&`;
 
@@ -29,6 +31,7 @@ beforeAll(async () => {
     redis: redis.redis(),
     prefix: redis.prefix,
     mongoUri: mongo.uri,
+    keys,
     cookieSecure: false,
   });
   await h.partners.upsertPartner({

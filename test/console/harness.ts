@@ -30,6 +30,7 @@ import { asCiphertext, asSealedDataKey } from "../../src/storage/opaque.js";
 import { createPartnerStore, type PartnerStore } from "../../src/storage/partners.js";
 import { createRequestStore, type RequestStore } from "../../src/storage/requests.js";
 import { createStaffStore, type StaffStore } from "../../src/storage/staff.js";
+import type { TestKeys } from "../support/keys.js";
 
 /** A running console over real Redis and MongoDB, with a movable clock and a recording outbound queue. */
 export interface ConsoleHarness {
@@ -57,6 +58,8 @@ export async function startConsole(opts: {
   prefix: string;
   mongoUri: string;
   cookieSecure?: boolean;
+  /** A real key directory (test/support/keys.ts): the outbound key pair comes from it when given. */
+  keys?: TestKeys;
 }): Promise<ConsoleHarness> {
   await cryptoReady();
   const storage = connectStorage(opts.mongoUri);
@@ -73,8 +76,7 @@ export async function startConsole(opts: {
   });
   const team = await staff.currentTeamKey();
   if (!team) throw new Error("no team key");
-  const pair = generateBoxKeyPair();
-  const outbound = { keyId: newKeyId(), publicKey: pair.publicKey, secretKey: pair.secretKey };
+  const outbound = outboundPair(opts.keys);
   const enqueued: ConsoleOutboundJob[] = [];
   const cspViolations: Array<{ directive: string; blocked: string }> = [];
   const log = createLogger({ level: process.env.CONSOLE_TEST_LOG ?? "silent" });
@@ -126,6 +128,22 @@ export async function startConsole(opts: {
     },
   });
   return harness;
+}
+
+/** The outbound pair: the serve role's public key and the work role's secret from `keys`, or a fresh pair. */
+function outboundPair(keys: TestKeys | undefined): {
+  keyId: string;
+  publicKey: Uint8Array;
+  secretKey: Uint8Array;
+} {
+  if (keys) {
+    const keyId = keys.serve.outbound.current;
+    const publicKey = keys.serve.outbound.keys.get(keyId);
+    const secret = keys.work.outbound.keys.get(keyId);
+    if (publicKey && secret) return { keyId, publicKey, secretKey: secret.secretKey };
+  }
+  const pair = generateBoxKeyPair();
+  return { keyId: newKeyId(), publicKey: pair.publicKey, secretKey: pair.secretKey };
 }
 
 /** One seeded request: its id, reference and the canary text planted in its answers. */

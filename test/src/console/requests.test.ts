@@ -18,9 +18,11 @@ import {
   startConsole,
 } from "../../console/harness.js";
 import { useTestMongo, useTestRedis } from "../../support/isolation.js";
+import { makeTestKeys } from "../../support/keys.js";
 
 const redis = useTestRedis();
 const mongo = useTestMongo();
+const keys = await makeTestKeys();
 let h: ConsoleHarness;
 let client: ApiClient;
 let seeded: SeededRequest[];
@@ -38,7 +40,7 @@ const post = async (path: string, body: unknown) => {
 };
 
 beforeAll(async () => {
-  h = await startConsole({ redis: redis.redis(), prefix: redis.prefix, mongoUri: mongo.uri });
+  h = await startConsole({ redis: redis.redis(), prefix: redis.prefix, mongoUri: mongo.uri, keys });
   await h.partners.upsertPartner({ partnerId: "pdeu", name: "Emergency fund", routes: ["emergency_grant"] });
   seeded = [
     await seedRequest(h, { urgency: "normal" }),
