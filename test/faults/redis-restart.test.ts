@@ -10,6 +10,7 @@ import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { ingressKeys } from "../../bots/ingress/redis-keys.js";
 import { outboundQueueName } from "../../queues/payloads.js";
+import { bullPrefix } from "../../queues/queues.js";
 import { decryptState, lookupHash } from "../../src/crypto/index.js";
 import { startPipeline } from "../support/pipeline.js";
 import { startAofRedis, waitUntil } from "./support/own-redis.js";
@@ -122,7 +123,7 @@ describe("Redis killed (SIGKILL) and restarted on its AOF mid-run", () => {
       // active when Redis died is retried once its lock lapses (the outbound worker's lockDuration is 60 s),
       // so its message may reach the stand-in after this test's time budget: the job is what must exist.
       const replyJob = async (s: Sender) => {
-        const queue = `${pipeline.prefix}:${outboundQueueName(s.channel)}`;
+        const queue = `${bullPrefix(pipeline.prefix)}:${outboundQueueName(s.channel)}`;
         const found = await check.keys(`${queue}:o-${s.hash}-*`);
         const ids = found.filter((k) => /-\d+-\d+$/.test(k)).map((k) => k.slice(queue.length + 1));
         for (const id of ids) if ((await check.zscore(`${queue}:failed`, id)) === null) return true;
