@@ -9,6 +9,7 @@ import {
   twilioMessageDeleter,
 } from "../bots/sms/index.js";
 import { createMessageLog, createMessageLogWriter } from "../bots/telegram/message-log.js";
+import { startTelegramPolling } from "../bots/telegram/polling.js";
 import { createTelegramSender } from "../bots/telegram/sender.js";
 import { createTelegramWebhook } from "../bots/telegram/webhook.js";
 import { createTelegramWorkerHooks } from "../bots/telegram/worker-hooks.js";
@@ -81,6 +82,22 @@ export async function buildServices(context: RoleContext): Promise<Services> {
       limits: config.limits,
     });
     const running = ingress;
+    if (config.telegram.enabled && config.telegram.mode === "polling") {
+      // Local development without a public URL: the same normalisation and ingress, fed by getUpdates.
+      const polling = startTelegramPolling({
+        token: config.telegram.token,
+        apiRoot: config.telegram.apiRoot,
+        ingress,
+        lookup: serveKeys.lookup,
+        messageLog: createMessageLogWriter({
+          redis: context.redis,
+          prefix: config.redis.prefix,
+          outbound: serveKeys.outbound,
+        }),
+        log: log.child({ component: "telegram" }),
+      });
+      lifecycle.add({ name: "telegram-polling", close: async () => polling.stop() });
+    }
     // Recovers conversations a crashed process left half-applied, and sends expiry reminders.
     const timer = setInterval(() => {
       running.sweep().catch((err: unknown) => log.error("ingress.sweep_failed", { err: err as Error }));

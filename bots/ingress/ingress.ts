@@ -28,8 +28,6 @@ export interface IngressOptions<S> {
   dedupeTtlSec?: number;
   /** Called after each applied entry (tests and metrics). */
   onApplied?: (sender: string, entryId: string) => void;
-  /** Records ids of Telegram messages for /wipe (wired by the Telegram channel). */
-  onInboundMessageId?: (inbound: Inbound) => Promise<void>;
   clock?: () => number;
 }
 
@@ -306,7 +304,6 @@ export function createIngress<S>(options: IngressOptions<S>): Ingress {
         ttlSec,
       )) as [string, string];
       if (status === "accepted" || status === "limited-first") {
-        if (status === "accepted") await options.onInboundMessageId?.(inbound);
         track(drain(inbound.sender));
         return status === "accepted" ? "accepted" : "limited";
       }

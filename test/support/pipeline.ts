@@ -59,11 +59,16 @@ export async function startPipeline(
   const keys = await makeTestKeys();
   const port = await freePort();
   const local = `http://127.0.0.1:${port}`;
-  const telegram = await startTelegramStandIn({
-    webhook: { url: `${PUBLIC_BASE_URL}/webhooks/telegram`, secretToken: TELEGRAM_SECRET },
-    // The full local URL: Telegram posts to the registered public URL, which the stand-in maps here.
-    deliverTo: `${local}/webhooks/telegram`,
-  });
+  const polling = options.env?.TELEGRAM_MODE === "polling";
+  const telegram = await startTelegramStandIn(
+    polling
+      ? {}
+      : {
+          webhook: { url: `${PUBLIC_BASE_URL}/webhooks/telegram`, secretToken: TELEGRAM_SECRET },
+          // The full local URL: Telegram posts to the registered public URL, which the stand-in maps here.
+          deliverTo: `${local}/webhooks/telegram`,
+        },
+  );
   const twilio = await startTwilioStandIn({
     accountSid: TWILIO_ACCOUNT_SID,
     authToken: TWILIO_AUTH_TOKEN,
