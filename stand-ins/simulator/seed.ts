@@ -170,11 +170,21 @@ async function repliesAfter(count: () => number, before: number): Promise<void> 
   throw new Error("the bot did not answer in time");
 }
 
+/** The reference code (`XXXX-XXXX`, Crockford base32) the bot sends once an intake is submitted. */
+const REFERENCE = /\b[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}\b/;
+
 async function runPersona(demo: DemoStandIns, persona: Persona): Promise<void> {
   const script = ["Hello", persona.language, ...persona.answers];
+  let lastReply: () => string;
   if (persona.channel === "telegram") {
     const chatId = fictionalChatId();
     const count = () => demo.telegram.messagesTo(chatId).length;
+    lastReply = () =>
+      demo.telegram
+        .messagesTo(chatId)
+        .slice(-3)
+        .map((m) => m.text ?? "")
+        .join("\n");
     for (const text of script) {
       const before = count();
       const r = await demo.telegram.userSends(chatId, text);
@@ -184,6 +194,12 @@ async function runPersona(demo: DemoStandIns, persona: Persona): Promise<void> {
   } else {
     const phone = fictionalPhone(...persona.phone);
     const count = () => demo.twilio.messagesTo(phone).length;
+    lastReply = () =>
+      demo.twilio
+        .messagesTo(phone)
+        .slice(-3)
+        .map((m) => m.resource.body)
+        .join("\n");
     for (const text of script) {
       const before = count();
       const status = await demo.smsFromUser(phone, text);
@@ -191,6 +207,8 @@ async function runPersona(demo: DemoStandIns, persona: Persona): Promise<void> {
       await repliesAfter(count, before);
     }
   }
+  // Every answer was accepted only if the conversation ended with a reference code.
+  if (!REFERENCE.test(lastReply())) throw new Error("the conversation did not end with a reference code");
 }
 
 /**
