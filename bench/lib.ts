@@ -7,8 +7,8 @@
 export interface BenchResult {
   readonly section: string;
   readonly name: string;
-  /** `ops/s` (higher is better), `ms` (lower is better) or `ratio` (B relative to A). */
-  readonly unit: "ops/s" | "ms" | "ratio";
+  /** `ops/s` (higher is better), `ms` (lower is better), `ratio` (B relative to A), `bytes` or `count`. */
+  readonly unit: "ops/s" | "ms" | "ratio" | "bytes" | "count";
   /** The median over rounds. */
   readonly value: number;
   /** Relative spread of the rounds: (max - min) / median. */
@@ -145,4 +145,62 @@ function result(
     samples,
     ...(note ? { note } : {}),
   };
+}
+
+/**
+ * Async A/B comparison: `a` and `b` each run one round and return its throughput (ops/s). Rounds alternate
+ * (A, B, A, B, ...) at least five times; the ratio is the median of per-round B/A ratios.
+ */
+export async function compareRounds(
+  ctx: SectionContext,
+  section: string,
+  name: string,
+  a: () => Promise<number>,
+  b: () => Promise<number>,
+  labels: { a: string; b: string } = { a: "A", b: "B" },
+): Promise<{ ratio: BenchResult; a: BenchResult; b: BenchResult }> {
+  const rounds = Math.max(5, ctx.rounds);
+  const as: number[] = [];
+  const bs: number[] = [];
+  const ratios: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    ctx.progress(name, r, rounds);
+    const x = await a();
+    const y = await b();
+    as.push(x);
+    bs.push(y);
+    ratios.push(y / x);
+  }
+  return {
+    ratio: result(section, `${name} (${labels.b}/${labels.a})`, "ratio", ratios),
+    a: result(section, `${name}: ${labels.a}`, "ops/s", as),
+    b: result(section, `${name}: ${labels.b}`, "ops/s", bs),
+  };
+}
+
+/** A figure measured over several samples (bytes, counts, latencies), with its median and spread. */
+export function figure(
+  section: string,
+  name: string,
+  unit: BenchResult["unit"],
+  samples: number[],
+  note?: string,
+): BenchResult {
+  return result(section, name, unit, samples, note);
+}
+
+/** Runs `fn` on `items` with at most `limit` in flight. */
+export async function pool<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<unknown>,
+): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await fn(item);
+    }
+  });
+  await Promise.all(workers);
 }

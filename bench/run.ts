@@ -2,10 +2,13 @@ import { writeFileSync } from "node:fs";
 import { availableParallelism, cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 import { cryptoSection } from "./crypto.js";
+import { ingressSection } from "./ingress.js";
 import type { BenchResult, Section, SectionContext } from "./lib.js";
+import { cleanup } from "./support.js";
+import { webhooksSection } from "./webhooks.js";
 
 /** Every bench section, in run order. Later issues add theirs here. */
-const sections: readonly Section[] = [cryptoSection];
+const sections: readonly Section[] = [cryptoSection, ingressSection, webhooksSection];
 
 const resultsFile = fileURLToPath(new URL("./results.json", import.meta.url));
 
@@ -22,8 +25,8 @@ function progressLine(section: string): SectionContext["progress"] {
 
 function format(r: BenchResult): string[] {
   const value =
-    r.unit === "ms"
-      ? r.value.toFixed(0)
+    r.unit === "ms" || r.unit === "count"
+      ? r.value.toFixed(1)
       : r.unit === "ratio"
         ? r.value.toFixed(3)
         : Math.round(r.value).toLocaleString("en");
@@ -58,7 +61,11 @@ async function main(): Promise<void> {
       rounds: quick ? 3 : 7,
       minTimeMs: quick ? 100 : 300,
     };
-    results.push(...(await section.run(ctx)));
+    try {
+      results.push(...(await section.run(ctx)));
+    } finally {
+      await cleanup();
+    }
     if (process.stderr.isTTY) process.stderr.write("\r\x1b[2K");
   }
   printTable(results);
@@ -81,4 +88,10 @@ async function main(): Promise<void> {
   console.log(`\nwrote ${resultsFile}`);
 }
 
-await main();
+try {
+  await main();
+} finally {
+  await cleanup();
+}
+// Clients of the sections may keep timers; the results are written, so leave now.
+process.exit(process.exitCode ?? 0);

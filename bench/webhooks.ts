@@ -1,0 +1,149 @@
+/**
+ * S2: the webhooks end to end over real HTTP (autocannon against the server `startRole` built), Telegram
+ * with its secret header and SMS with a valid X-Twilio-Signature, a unique update_id / MessageSid and a new
+ * sender per request (a crackdown: many defenders at once), against a bare route of the same server
+ * (GET /healthz). Then p50/p99 at half of the measured peak.
+ */
+import { randomBytes } from "node:crypto";
+import autocannon, { type AutocannonRequest } from "autocannon";
+import { type BenchResult, compareRounds, figure, median, type Section } from "./lib.js";
+import {
+  PUBLIC_BASE_URL,
+  startService,
+  TELEGRAM_SECRET,
+  TWILIO_ACCOUNT_SID,
+  TWILIO_FROM,
+} from "./pipeline.js";
+
+const SECTION = "S2 webhooks";
+const CONNECTIONS = 16;
+const PEAK_SECONDS = 2;
+const LATENCY_SECONDS = 3;
+
+export const webhooksSection: Section = {
+  name: "webhooks",
+  async run(ctx) {
+    const results: BenchResult[] = [];
+    const service = await startService();
+    const url = service.app.address;
+    let next = 1;
+
+    const telegramRequest: AutocannonRequest = {
+      method: "POST",
+      path: "/webhooks/telegram",
+      setupRequest(request) {
+        const n = next++;
+        const user = 8_000_000_000 + n;
+        const update = {
+          update_id: n,
+          message: {
+            message_id: n,
+            date: Math.floor(Date.now() / 1000),
+            chat: { id: user, type: "private", first_name: "A" },
+            from: { id: user, is_bot: false, first_name: "A", language_code: "en" },
+            text: "hello",
+          },
+        };
+        return {
+          ...request,
+          headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": TELEGRAM_SECRET },
+          body: JSON.stringify(update),
+        };
+      },
+    };
+    const smsRequest: AutocannonRequest = {
+      method: "POST",
+      path: "/webhooks/twilio/sms",
+      setupRequest(request) {
+        const n = next++;
+        const sid = `SM${randomBytes(16).toString("hex")}`;
+        const params: Record<string, string> = {
+          MessageSid: sid,
+          SmsSid: sid,
+          SmsMessageSid: sid,
+          AccountSid: TWILIO_ACCOUNT_SID,
+          From: `+2547${String(10_000_000 + n).slice(-8)}`,
+          To: TWILIO_FROM,
+          Body: "hello",
+          NumMedia: "0",
+          NumSegments: "1",
+          SmsStatus: "received",
+          ApiVersion: "2010-04-01",
+        };
+        const signature = service.twilio.sign(`${PUBLIC_BASE_URL}/webhooks/twilio/sms`, params);
+        return {
+          ...request,
+          headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature },
+          body: new URLSearchParams(params).toString(),
+        };
+      },
+    };
+    const bare: AutocannonRequest = { method: "GET", path: "/healthz" };
+
+    const failures = { telegram: 0, sms: 0 };
+    const peak = (request: AutocannonRequest, channel?: "telegram" | "sms") => async () => {
+      const r = await autocannon({
+        url,
+        connections: CONNECTIONS,
+        duration: PEAK_SECONDS,
+        requests: [request],
+      });
+      if (channel) failures[channel] += r.non2xx + r.errors + r.timeouts;
+      return r["2xx"] / PEAK_SECONDS;
+    };
+    const tg = await compareRounds(
+      ctx,
+      SECTION,
+      "Telegram webhook vs bare route",
+      peak(bare),
+      peak(telegramRequest, "telegram"),
+      {
+        a: "bare",
+        b: "telegram",
+      },
+    );
+    const sms = await compareRounds(
+      ctx,
+      SECTION,
+      "SMS webhook vs bare route",
+      peak(bare),
+      peak(smsRequest, "sms"),
+      {
+        a: "bare",
+        b: "sms",
+      },
+    );
+    results.push(tg.ratio, tg.a, tg.b, sms.ratio, sms.b);
+
+    for (const [name, request, rounds] of [
+      ["telegram", telegramRequest, tg.b.samples],
+      ["sms", smsRequest, sms.b.samples],
+    ] as const) {
+      const rate = Math.max(1, Math.round(median(rounds) / 2));
+      const p50: number[] = [];
+      const p99: number[] = [];
+      for (let r = 0; r < 3; r++) {
+        ctx.progress(`${name} latency at ${rate}/s`, r, 3);
+        const out = await autocannon({
+          url,
+          connections: CONNECTIONS,
+          duration: LATENCY_SECONDS,
+          overallRate: rate,
+          requests: [request],
+        });
+        failures[name] += out.non2xx + out.errors + out.timeouts;
+        p50.push(out.latency.p50);
+        p99.push(out.latency.p99);
+      }
+      results.push(
+        figure(SECTION, `${name} p50 at half of peak (${rate}/s)`, "ms", p50),
+        figure(SECTION, `${name} p99 at half of peak (${rate}/s)`, "ms", p99),
+      );
+    }
+    results.push(
+      figure(SECTION, "non-2xx or errors, Telegram", "count", [failures.telegram]),
+      figure(SECTION, "non-2xx or errors, SMS", "count", [failures.sms]),
+    );
+    return results;
+  },
+};
