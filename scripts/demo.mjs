@@ -10,7 +10,7 @@
 //   options: --telegram-port 3101 --twilio-port 3102 --state-dir .data/demo
 //   environment: PORT, REDIS_URL, REDIS_PREFIX, MONGODB_URI, KEYS_DIR, LOG_LEVEL are honoured.
 import { spawn, spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomInt } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -77,7 +77,10 @@ const env = {
   MONGODB_URI: process.env.MONGODB_URI || "mongodb://127.0.0.1:27017/intake",
   KEYS_DIR: keysDir,
   LOG_LEVEL: process.env.LOG_LEVEL || "warn",
-  TELEGRAM_BOT_TOKEN: "7000000001:AAStandInTokenForTestsOnly_0123456789ab",
+  // A new bot id each run: the stand-in numbers updates from the same update_id every time it starts, and the
+  // ingress remembers update ids (per bot) for 72 h, so reusing the bot id would drop every Telegram message
+  // of a second run as a redelivery. Real Telegram never reuses an update_id.
+  TELEGRAM_BOT_TOKEN: `${7_000_000_000 + randomInt(0, 999_999_999)}:AAStandInDemoToken_${randomBytes(12).toString("base64url")}`,
   TELEGRAM_WEBHOOK_SECRET: randomBytes(24).toString("base64url"),
   TELEGRAM_MODE: "webhook",
   TWILIO_ACCOUNT_SID: `AC${randomBytes(16).toString("hex")}`,

@@ -127,6 +127,28 @@ async function startDemo(ports: { intake: number; telegram: number; twilio: numb
   return { child, output: () => text, exited };
 }
 
+/** Says hello on both simulated phones and waits for the bot's first reply on each. */
+async function botAnswers(simulatorPort: number): Promise<void> {
+  const api = `http://127.0.0.1:${simulatorPort}/simulator/api`;
+  for (const channel of ["telegram", "sms"]) {
+    const sent = await fetch(`${api}/${channel}/send`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ text: "Hello" }),
+    });
+    expect(((await sent.json()) as { status: number }).status).toBe(200);
+  }
+  const deadline = Date.now() + 30_000;
+  let state = { telegram: [] as Array<{ fromUser: boolean }>, sms: [] as Array<{ fromUser: boolean }> };
+  while (Date.now() < deadline) {
+    state = (await (await fetch(`${api}/state`)).json()) as typeof state;
+    if (state.telegram.some((m) => !m.fromUser) && state.sms.some((m) => !m.fromUser)) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  expect(state.telegram.some((m) => !m.fromUser)).toBe(true);
+  expect(state.sms.some((m) => !m.fromUser)).toBe(true);
+}
+
 function startedPids(output: string): number[] {
   return [...output.matchAll(/\[demo\] [\w-]+: started \(pid (\d+)\)/g)].map((m) => Number(m[1]));
 }
@@ -159,11 +181,10 @@ describe("npm run demo", () => {
     const page = await fetch(`http://127.0.0.1:${ports.telegram}/simulator`);
     expect(page.status).toBe(200);
     expect(page.headers.get("content-security-policy")).toContain("script-src 'self'");
-    // The Bot API answers on the same port, through the front server.
-    const getMe = await fetch(
-      `http://127.0.0.1:${ports.telegram}/bot7000000001:AAStandInTokenForTestsOnly_0123456789ab/getMe`,
-    );
-    expect(((await getMe.json()) as { ok: boolean }).ok).toBe(true);
+    // The Bot API answers on the same port, through the front server (a token it does not know: 401).
+    const getMe = await fetch(`http://127.0.0.1:${ports.telegram}/bot123:unknown-token-0123456789/getMe`);
+    expect(await getMe.json()).toEqual({ ok: false, error_code: 401, description: "Unauthorized" });
+    await botAnswers(ports.telegram);
     expect(processesOfThisTest().length).toBeGreaterThanOrEqual(3);
 
     expect(await ctrlC(run)).toBe(0);
@@ -187,6 +208,8 @@ describe("npm run demo", () => {
     expect(output).toContain(`passphrase     ${saved.passphrase}`);
     const children = startedPids(output);
     expect(children).toHaveLength(2);
+    // Same Redis prefix as the first run: a defender's first message still gets an answer on both channels.
+    await botAnswers(ports.telegram);
 
     expect(await ctrlC(run)).toBe(0);
     await new Promise((r) => setTimeout(r, 300));
