@@ -1,4 +1,5 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -214,6 +215,36 @@ describe("the demo simulator in Chromium", () => {
     expect(refused).toEqual([]);
     expect(pageErrors).toEqual([]);
   }, 120_000);
+
+  it("New defender gives both phones a new identity and empty threads", async () => {
+    const before = await page.textContent("#tg-who");
+    await page.click('[data-testid="new-defender"]');
+    await page.waitForFunction((old) => document.querySelector("#tg-who")?.textContent !== old, before);
+    expect(await page.locator("#tg-chat li").count()).toBe(0);
+    expect(await page.locator("#sms-chat li").count()).toBe(0);
+  });
+
+  it("refuses requests from other sites and other host names", async () => {
+    const origin = new URL(demo.simulatorUrl).origin;
+    const post = (headers: Record<string, string>) =>
+      new Promise<number>((resolve, reject) => {
+        const req = httpRequest(
+          `${origin}/simulator/api/telegram/send`,
+          { method: "POST", headers },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on("error", reject);
+        req.end(JSON.stringify({ text: "hi" }));
+      });
+    // A form or text/plain POST from another page (no CORS preflight) is not JSON: refused.
+    expect(await post({ "content-type": "text/plain" })).toBe(415);
+    expect(await post({ "content-type": "application/json", origin: "https://evil.example" })).toBe(403);
+    // DNS rebinding: the right address under another name.
+    expect(await post({ "content-type": "application/json", host: "evil.example" })).toBe(403);
+  });
 
   it("both requests are screened and stored", async () => {
     const client = await mongo.client();
