@@ -25,6 +25,7 @@ import { createConsolePlugin } from "../src/console/plugin.js";
 import { cryptoReady, openOutbound } from "../src/crypto/index.js";
 import type { ConversationState } from "../src/intake/index.js";
 import { loadRoleKeys, type ServeKeys, type WorkKeys } from "../src/keys/index.js";
+import type { Log } from "../src/log/index.js";
 import { createMetrics, type Metrics, metricsPlugin } from "../src/metrics/index.js";
 import { createAuditLog } from "../src/storage/audit.js";
 import { ensureIndexes } from "../src/storage/indexes.js";
@@ -54,8 +55,19 @@ const WORKER_CLOSE_MS = 10_000;
 export async function buildServices(context: RoleContext): Promise<Services> {
   const { config, log, lifecycle } = context;
   await cryptoReady();
-  const serveKeys = context.role !== "work" ? await loadRoleKeys(config.keysDir, "serve", log) : undefined;
-  const workKeys = context.role !== "serve" ? await loadRoleKeys(config.keysDir, "work", log) : undefined;
+  // `all` runs both roles in one process and so holds both key sets by design: the per-role warning about
+  // a readable secret the role does not need would only be noise there.
+  const keyLog: Log =
+    context.role === "all"
+      ? {
+          ...log,
+          warn: (event, fields) => {
+            if (event !== "keys.unneeded_secret_readable") log.warn(event, fields);
+          },
+        }
+      : log;
+  const serveKeys = context.role !== "work" ? await loadRoleKeys(config.keysDir, "serve", keyLog) : undefined;
+  const workKeys = context.role !== "serve" ? await loadRoleKeys(config.keysDir, "work", keyLog) : undefined;
   await checkRedisPolicy(context.redis, config.mode, log).catch((err: unknown) => {
     // Production refuses an evicting Redis; an unreachable one is reported by /readyz instead.
     if ((err as { code?: string }).code === "CONFIG_INVALID") throw err;

@@ -59,6 +59,8 @@ describe("intake CLI", () => {
     );
     expect(r.stdout, r.stderr).toMatch(/intake all: listening on http:\/\/127\.0\.0\.1:\d+/);
     expect(r.stdout).toContain('"event":"shutdown.signal"');
+    // `all` holds both key sets by design: no warning that a role can read a secret it does not need.
+    expect(r.stdout).not.toContain("keys.unneeded_secret_readable");
     expect(r.code).toBe(0);
   });
 });
