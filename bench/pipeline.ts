@@ -57,7 +57,7 @@ export async function startService(
     phoneNumber: TWILIO_FROM,
     callbackDelayMs: 0,
     ...(options.twilioSegmentsPerSecond
-      ? { segmentsPerSecond: options.twilioSegmentsPerSecond, segmentBurst: 1 }
+      ? { segmentsPerSecond: options.twilioSegmentsPerSecond, segmentBurst: options.twilioSegmentsPerSecond }
       : {}),
   });
   onCleanup(() => twilio.close());

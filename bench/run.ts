@@ -4,11 +4,19 @@ import { fileURLToPath } from "node:url";
 import { cryptoSection } from "./crypto.js";
 import { ingressSection } from "./ingress.js";
 import type { BenchResult, Section, SectionContext } from "./lib.js";
+import { pacingSection } from "./pacing.js";
+import { screeningSection } from "./screening.js";
 import { cleanup } from "./support.js";
 import { webhooksSection } from "./webhooks.js";
 
 /** Every bench section, in run order. Later issues add theirs here. */
-const sections: readonly Section[] = [cryptoSection, ingressSection, webhooksSection];
+const sections: readonly Section[] = [
+  cryptoSection,
+  ingressSection,
+  webhooksSection,
+  screeningSection,
+  pacingSection,
+];
 
 const resultsFile = fileURLToPath(new URL("./results.json", import.meta.url));
 
