@@ -24,7 +24,8 @@ export const webhooksSection: Section = {
   name: "webhooks",
   async run(ctx) {
     const results: BenchResult[] = [];
-    const service = await startService();
+    // The `serve` role, as production deploys it: webhooks and the ingress; the workers run elsewhere.
+    const service = await startService({ role: "serve" });
     const url = service.app.address;
     let next = 1;
 
