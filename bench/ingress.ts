@@ -14,7 +14,7 @@ import type { ConversationState } from "../src/intake/index.js";
 import type { Inbound } from "../src/intake/messages.js";
 import { createLogger } from "../src/log/index.js";
 import { closeRedis, createRedis } from "../src/redis/connect.js";
-import { type BenchResult, compareRounds, figure, pool, type Section } from "./lib.js";
+import { type BenchResult, compareRounds, figure, median, pool, type Section } from "./lib.js";
 import { benchKeys, onCleanup, parseCommandStats, privateRedis } from "./support.js";
 
 const SECTION_S1 = "S1 ingress";
@@ -231,10 +231,13 @@ export const ingressSection: Section = {
     const jobPrefix = `${bullPrefix(prefix)}:outbound-telegram`;
     const core: number[] = [];
     const withJobs: number[] = [];
+    const stateBytes: number[] = [];
     for (const s of senders) {
       let bytes = sharedPerConversation + dedupePerConversation;
       for (const key of await redis.keys(`${prefix}:in:*:${s}*`)) {
-        bytes += Number((await redis.memory("USAGE", key)) ?? 0);
+        const used = Number((await redis.memory("USAGE", key)) ?? 0);
+        if (key === k.state(s)) stateBytes.push(used);
+        bytes += used;
       }
       core.push(bytes);
       let jobs = 0;
@@ -248,7 +251,7 @@ export const ingressSection: Section = {
         "Redis bytes per active conversation (ingress keys)",
         "bytes",
         core,
-        "state, rate, intakes, 8 dedupe keys, share of pending/reminders",
+        `state ${Math.round(median(stateBytes))} B, 8 dedupe keys ${Math.round(dedupePerConversation)} B, pending/reminders ${Math.round(sharedPerConversation)} B, counters the rest`,
       ),
       figure(
         SECTION_MEM,
