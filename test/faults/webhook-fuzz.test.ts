@@ -31,8 +31,12 @@ async function post(path: string, body: Uint8Array | string, headers: Record<str
 /** Keys present before the abuse: BullMQ queue metadata, the maintenance scheduler. */
 let before = new Set<string>();
 
+/**
+ * Keys written since the snapshot, except BullMQ's own housekeeping marker (`<queue>:stalled-check`, a
+ * short-lived key each worker sets on its stalled-job timer), which holds no data.
+ */
 async function newKeys(): Promise<string[]> {
-  return (await pipeline.redis.keys()).filter((k) => !before.has(k)).sort();
+  return (await pipeline.redis.keys()).filter((k) => !before.has(k) && !k.endsWith(":stalled-check")).sort();
 }
 
 async function mongoDocuments(): Promise<number> {
