@@ -1,3 +1,4 @@
+import { timingSafeEqual } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { Bot, BotError, webhookCallback } from "grammy";
 import type { UserFromGetMe } from "grammy/types";
@@ -8,6 +9,7 @@ import {
   IngressBusyError,
   type UpdateHandlerOptions,
 } from "./update-handler.js";
+import { isUpdateShape } from "./update-shape.js";
 
 /** The webhook path Telegram posts to (set with `intake telegram set-webhook`). */
 export const TELEGRAM_WEBHOOK_PATH = "/webhooks/telegram";
@@ -59,9 +61,21 @@ export function createTelegramWebhook(
     timeoutMilliseconds: 8_000,
   });
   const { log } = options;
+  const expected = Buffer.from(options.secretToken);
+  const secretMatches = (header: unknown): boolean => {
+    if (typeof header !== "string") return false;
+    const given = Buffer.from(header);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  };
 
   return async function telegramWebhook(app: FastifyInstance): Promise<void> {
     app.post(TELEGRAM_WEBHOOK_PATH, { bodyLimit: TELEGRAM_WEBHOOK_BODY_LIMIT }, async (request, reply) => {
+      // The secret first, so an unauthenticated caller learns nothing about how its body was judged;
+      // then the shape, so a body that is not an Update is a 400 rather than a failure deeper in.
+      if (!secretMatches(request.headers["x-telegram-bot-api-secret-token"])) {
+        return reply.code(401).send({ error: "WEBHOOK_UNAUTHORIZED" });
+      }
+      if (!isUpdateShape(request.body)) return reply.code(400).send({ error: "BAD_REQUEST" });
       try {
         await callback(request, reply);
       } catch (err) {
