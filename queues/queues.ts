@@ -4,8 +4,9 @@ import { type QueueName, type QueuePayloads, queueNames } from "./payloads.js";
 
 /**
  * Default job options per queue. Retries are explicit (BullMQ has none unless `attempts` is set);
- * completed jobs are kept a day so a replayed job id is recognised and ignored; failed jobs keep only
- * their content-free reason (job data is ciphertext).
+ * completed jobs are kept long enough that a replayed job id is recognised and ignored (a crashed turn is
+ * replayed within seconds by the ingress sweeper: an hour for outbound, whose jobs are ~2 KB each; a week
+ * for screening); failed jobs keep only their content-free reason (job data is ciphertext).
  */
 export const defaultJobOptions: Record<QueueName, JobsOptions> = {
   screening: {
@@ -17,13 +18,13 @@ export const defaultJobOptions: Record<QueueName, JobsOptions> = {
   "outbound-telegram": {
     attempts: 8,
     backoff: { type: "exponential", delay: 1000 },
-    removeOnComplete: { age: 24 * 3600 },
+    removeOnComplete: { age: 3600 },
     removeOnFail: { age: 7 * 24 * 3600 },
   },
   "outbound-sms": {
     attempts: 8,
     backoff: { type: "exponential", delay: 2000 },
-    removeOnComplete: { age: 24 * 3600 },
+    removeOnComplete: { age: 3600 },
     removeOnFail: { age: 7 * 24 * 3600 },
   },
   maintenance: {
