@@ -1,6 +1,7 @@
 import formbody from "@fastify/formbody";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Redis } from "ioredis";
+import { blockedKey } from "../../queues/outbound-worker.js";
 import type { Keyring } from "../../src/crypto/index.js";
 import type { Log } from "../../src/log/index.js";
 import type { Ingress } from "../ingress/ingress.js";
@@ -10,7 +11,6 @@ import { signedUrl, verifyTwilioSignature } from "./signature.js";
 import { finalStatuses, hashMessageSid, readStatus, recordStatus } from "./status-store.js";
 
 /** The outbound worker's "recipient unreachable" mark (queues/outbound-worker.ts), set on Twilio 21610. */
-const outboundBlockedKey = (prefix: string, sender: string) => `${prefix}:out:blocked:${sender}`;
 
 export const smsWebhookPath = "/webhooks/twilio/sms";
 export const statusWebhookPath = "/webhooks/twilio/status";
@@ -128,7 +128,7 @@ export function createSmsWebhook(options: SmsWebhookOptions): SmsWebhookPlugin {
     if (result === "accepted" && body.kind === "command" && body.command === "unstop") {
       // Twilio re-subscribed the number on START, so an earlier 21610 ("unsubscribed") no longer holds:
       // lift the outbound worker's block, or the defender would hear nothing for 30 days.
-      await redis.del(outboundBlockedKey(prefix, parsed.inbound.sender));
+      await redis.del(blockedKey(prefix, parsed.inbound.sender));
     }
     if (result === "busy") {
       // Over the global rate: not stored, not marked as seen, so a redelivery can be accepted later.

@@ -155,26 +155,8 @@ export async function startRig(options: {
   };
 }
 
-/** Every key and value under `prefix`, as one text, for canary scans (streams, hashes, sets included). */
-export async function dumpRedis(redis: Redis, prefix: string): Promise<string> {
-  const parts: string[] = [];
-  let cursor = "0";
-  do {
-    const [next, batch] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-    cursor = next;
-    for (const key of batch) {
-      parts.push(key);
-      const type = await redis.type(key);
-      if (type === "string") parts.push((await redis.get(key)) ?? "");
-      else if (type === "hash") parts.push(JSON.stringify(await redis.hgetall(key)));
-      else if (type === "list") parts.push(JSON.stringify(await redis.lrange(key, "0", "-1")));
-      else if (type === "set") parts.push(JSON.stringify(await redis.smembers(key)));
-      else if (type === "zset") parts.push(JSON.stringify(await redis.zrange(key, "0", "-1")));
-      else if (type === "stream") parts.push(JSON.stringify(await redis.xrange(key, "-", "+")));
-    }
-  } while (cursor !== "0");
-  return parts.join("\n");
-}
+/** The shared canary dump (test/support/canary.ts), re-exported for the Telegram tests. */
+export { dumpRedis } from "../../support/canary.js";
 
 /**
  * Waits (bounded) until every accepted message was applied and every outbound job that is due was sent;
