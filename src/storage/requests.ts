@@ -289,8 +289,15 @@ export function createRequestStore(deps: RequestStoreDeps): RequestStore {
           sealedKey: request.sealedKey,
           notes: [],
         };
+        // The schema's casting, defaults and validators, as `Requests.create` would run them (the schema has
+        // no hooks and no async validators), then one driver insert: `create` costs a fifth more per write
+        // (bench S3) for a document this module builds itself. `toBSON` is what mongoose's own save sends.
+        const built = new Requests(doc);
+        const invalid = built.validateSync();
+        if (invalid) throw invalid;
         try {
-          await Requests.create(doc);
+          const stored: Record<string, unknown> = built.toBSON();
+          await Requests.collection.insertOne(stored);
           return { created: true, requestId: request.requestId };
         } catch (err) {
           if (!isDuplicateKeyError(err)) throw err;

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { isAppError } from "../../../src/errors/app-error.js";
+import { urgencyRank } from "../../../src/screening/types.js";
 import { connectStorage, type Storage } from "../../../src/storage/connection.js";
 import { addDays, dayOf } from "../../../src/storage/days.js";
 import { asCiphertext } from "../../../src/storage/opaque.js";
 import { createPartnerStore } from "../../../src/storage/partners.js";
+import { requestModel } from "../../../src/storage/request-model.js";
 import { createRequestStore, type RequestStore } from "../../../src/storage/requests.js";
 import { useTestMongo } from "../../support/isolation.js";
 import { fakeEnvelope, newRequest } from "./fixtures.js";
@@ -98,6 +100,61 @@ describe("insertRequest", () => {
     expect(isAppError(err, "BAD_REQUEST")).toBe(true);
     expect(String((err as Error).message)).not.toContain("canary");
     expect((err as Error).cause).toBeUndefined();
+  });
+
+  it("stores exactly the document mongoose's Model.create would store (same fields, order and types)", async () => {
+    const req = newRequest({ reasons: ["death_threat", "death_threat"], routes: ["emergency_grant"] });
+    await store.insertRequest(req);
+    const viaCreate = newRequest({ reasons: ["death_threat"], routes: ["emergency_grant"] });
+    await requestModel(storage.connection).create({
+      _id: viaCreate.requestId,
+      intakeId: viaCreate.intakeId,
+      reference: viaCreate.reference,
+      status: "new",
+      urgency: viaCreate.urgency,
+      urgencyRank: urgencyRank[viaCreate.urgency],
+      reasons: ["death_threat"],
+      routes: ["emergency_grant"],
+      channel: viaCreate.channel,
+      lang: viaCreate.lang,
+      createdDay: "2026-11-28",
+      updatedDay: "2026-11-28",
+      statusDay: "2026-11-28",
+      assignee: null,
+      retentionUntil: null,
+      senderHash: req.senderHash,
+      lookupKeyId: req.lookupKeyId,
+      teamKeyId: req.teamKeyId,
+      duplicateOf: null,
+      relatedRequestIds: [],
+      version: 0,
+      content: req.content,
+      sealedKey: req.sealedKey,
+      notes: [],
+    });
+    const raw = (await mongo.client()).db(mongo.dbName).collection("requests");
+    const a = await raw.findOne({ _id: req.requestId as never });
+    const b = await raw.findOne({ _id: viaCreate.requestId as never });
+    const comparable = (d: Record<string, unknown> | null) => ({
+      ...d,
+      _id: "id",
+      intakeId: "intake",
+      reference: "ref",
+    });
+    expect(a && Object.keys(a)).toEqual(b && Object.keys(b));
+    expect(comparable(a)).toStrictEqual(comparable(b));
+  });
+
+  it("refuses a document that fails the schema's validators, and stores nothing", async () => {
+    for (const bad of [
+      newRequest({ reference: "not a reference" }),
+      newRequest({ urgency: "whenever" as never }),
+      newRequest({ senderHash: "short" }),
+      newRequest({ reasons: ["not_a_reason" as never] }),
+    ]) {
+      await expectCode(store.insertRequest(bad), "BAD_REQUEST");
+    }
+    expect(await store.countRequests()).toBe(0);
   });
 
   it("refuses fields outside the schema", async () => {
