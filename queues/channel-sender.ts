@@ -15,7 +15,8 @@ export interface ChannelSender {
 
 /**
  * How a sender reports a failure: a kind the worker acts on, never the provider's text (which may quote
- * the message). `retryAfterMs` comes from Telegram's retry_after or Twilio's 20429.
+ * the message). `retryAfterMs` comes from Telegram's retry_after or Twilio's 20429. A `rate-limited` error
+ * means nothing of the reply went out: the worker returns its pacing slot and sends the whole reply again.
  */
 export class SendError extends Error {
   override readonly name = "SendError";

@@ -81,15 +81,20 @@ export function createOutboundWorker(options: OutboundWorkerOptions): Worker<Out
   async function sendWithRetryAfter(address: string, recipient: string, reply: Reply) {
     for (let attempt = 0; ; attempt++) {
       await pacer.waitWhilePaused(recipient);
-      await pacer.acquire(options.paceKey, sender.cost(reply));
+      const cost = sender.cost(reply);
+      await pacer.acquire(options.paceKey, cost);
       try {
         return await sender.send(address, reply);
       } catch (err) {
-        if (err instanceof SendError && err.kind === "rate-limited" && attempt < 5) {
-          // Honour retry_after for this recipient in every process, then try the same message again,
-          // so the order of this recipient's messages holds.
-          await pacer.pauseUntil(recipient, Date.now() + (err.retryAfterMs ?? 1000));
-          continue;
+        if (err instanceof SendError && err.kind === "rate-limited") {
+          // Nothing went out (see ChannelSender): give the slot back to the other recipients' messages.
+          await pacer.release(options.paceKey, cost);
+          if (attempt < 5) {
+            // Honour retry_after for this recipient in every process, then try the same message again,
+            // so the order of this recipient's messages holds.
+            await pacer.pauseUntil(recipient, Date.now() + (err.retryAfterMs ?? 1000));
+            continue;
+          }
         }
         throw err;
       }
