@@ -6,7 +6,10 @@ export interface ConversationRecord<S> {
   v: 1;
   /** The engine's state, or null once the conversation ended (completed or erased). */
   engine: S | null;
-  /** Id of the last inbox entry applied: entries at or before it are never applied again. */
+  /**
+   * Sequence of the last inbox entry applied (its stream id, or just after the previous one if Redis's
+   * clock stepped back): reply jobs take it as their sequence, so they stay ordered per recipient.
+   */
   lastEntryId: string;
   /** Sequence of the last outbound job, so the sender worker keeps this recipient's messages in order. */
   lastOutSeq?: string;

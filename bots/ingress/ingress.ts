@@ -9,9 +9,11 @@ import { compareSeq, timeSeq } from "../../queues/sequence.js";
 import type { Inbound, Reply } from "../../src/intake/messages.js";
 import type { Log } from "../../src/log/index.js";
 import type { ConversationRecord } from "./conversation-record.js";
+import { createDrainQueue } from "./drain-queue.js";
 import type { IngressEngine, IngressSealing } from "./ports.js";
 import { ingressKeys } from "./redis-keys.js";
-import { acceptScript, extendScript, releaseScript, saveStateScript, settleScript } from "./scripts.js";
+import { bindIngressScripts } from "./scripts.js";
+import { fromStored, toStored } from "./stored-envelope.js";
 
 export type AcceptResult = "accepted" | "duplicate" | "busy" | "limited";
 
@@ -26,6 +28,11 @@ export interface IngressOptions<S> {
   limits: { perSenderPerMinute: number; intakesPerSenderPerDay: number; globalPerSecond: number };
   /** How long provider ids are remembered; Telegram and Twilio redeliver for well under this. */
   dedupeTtlSec?: number;
+  /**
+   * How many conversations this process applies at once in the background (default 8). More only adds
+   * contention with the acknowledgements; accepted messages wait in Redis, not in memory.
+   */
+  applyConcurrency?: number;
   /** Called after each applied entry (tests and metrics). */
   onApplied?: (sender: string, entryId: string) => void;
   clock?: () => number;
@@ -49,6 +56,27 @@ const LOCK_MS = 30_000;
 const BATCH = 20;
 
 /**
+ * The sequence of an inbox entry: its stream id, or just after the last applied one when the id is not
+ * later (an inbox is deleted once empty, so its ids restart from Redis's clock, which can step back).
+ * Every inbox entry is unapplied (applying deletes it atomically with the state save), so none is skipped;
+ * sequences stay increasing for the sender worker's ordering, and a replay after a crash gets the same one.
+ */
+export function entrySeq(lastApplied: string | undefined, entryId: string): string {
+  if (lastApplied === undefined || compareSeq(entryId, lastApplied) > 0) return entryId;
+  const [ms, n] = lastApplied.split("-");
+  return `${ms}-${Number(n ?? 0) + 1}`;
+}
+
+/** Redis returns stream entries flattened by `intakeBegin`: id, fields, id, fields, ... */
+function pairs(flat: unknown[]): Array<[string, string[]]> {
+  const out: Array<[string, string[]]> = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    out.push([String(flat[i]), (flat[i + 1] as unknown[]).map(String)]);
+  }
+  return out;
+}
+
+/**
  * The channel-neutral ingress: dedupe, per-conversation inbox, one-at-a-time application in arrival order,
  * encrypted state, rate limits, and the jobs each turn produces. Nothing it writes to Redis or BullMQ is
  * readable without the state or outbound/intake secret keys.
@@ -59,14 +87,14 @@ export function createIngress<S>(options: IngressOptions<S>): Ingress {
   const clock = options.clock ?? Date.now;
   const dedupeTtlSec = options.dedupeTtlSec ?? 72 * 3600;
   const ttlSec = Math.ceil(options.conversationTtlMs / 1000);
-  const running = new Set<Promise<void>>();
+  const scripts = bindIngressScripts(redis);
   const encryptJson = (value: unknown, context: string) => sealing.encrypt(JSON.stringify(value), context);
   const decryptJson = <T>(ciphertext: string, context: string): T =>
     JSON.parse(sealing.decrypt(ciphertext, context)) as T;
 
   async function loadRecord(sender: string): Promise<ConversationRecord<S> | undefined> {
-    const ciphertext = await redis.get(keys.state(sender));
-    return ciphertext ? decryptJson<ConversationRecord<S>>(ciphertext, `state:${sender}`) : undefined;
+    const stored = await redis.getBuffer(keys.state(sender));
+    return stored ? decryptJson<ConversationRecord<S>>(fromStored(stored), `state:${sender}`) : undefined;
   }
 
   async function enqueueReplies(
@@ -102,7 +130,7 @@ export function createIngress<S>(options: IngressOptions<S>): Ingress {
   async function applyEntry(
     sender: string,
     record: ConversationRecord<S> | undefined,
-    entryId: string,
+    seq: string,
     fields: Record<string, string>,
   ): Promise<ConversationRecord<S>> {
     const base: ConversationRecord<S> = record ?? {
@@ -111,12 +139,11 @@ export function createIngress<S>(options: IngressOptions<S>): Ingress {
       lastEntryId: "0-0",
       lastActivityAt: clock(),
     };
-    const seq = entryId;
     if (fields.k === "limited") {
       const notice = engine.limitedNotice(engine.langOf(base.engine ?? undefined));
       const last = await lastInboundAddress(base);
       if (last) await enqueueReplies(sender, last, [notice], seq, base.lastOutSeq);
-      return { ...base, lastEntryId: entryId, lastOutSeq: last ? seq : base.lastOutSeq };
+      return { ...base, lastEntryId: seq, lastOutSeq: last ? seq : base.lastOutSeq };
     }
     const inbound = decryptJson<Inbound>(fields.e ?? "", `inbox:${sender}`);
     let current = base.engine ?? undefined;
@@ -134,7 +161,7 @@ export function createIngress<S>(options: IngressOptions<S>): Ingress {
           seq,
           base.lastOutSeq,
         );
-        return { ...base, lastEntryId: entryId, lastOutSeq: seq, lastActivityAt: inbound.receivedAt };
+        return { ...base, lastEntryId: seq, lastOutSeq: seq, lastActivityAt: inbound.receivedAt };
       }
     }
 
@@ -144,7 +171,7 @@ export function createIngress<S>(options: IngressOptions<S>): Ingress {
     } catch (err) {
       // A bug must not wedge the conversation: skip the entry, log without content.
       log.error("ingress.step_failed", { channel: inbound.channel, err: err as Error });
-      return { ...base, lastEntryId: entryId, lastActivityAt: inbound.receivedAt };
+      return { ...base, lastEntryId: seq, lastActivityAt: inbound.receivedAt };
     }
 
     let lastOutSeq = base.lastOutSeq;
@@ -157,7 +184,7 @@ export function createIngress<S>(options: IngressOptions<S>): Ingress {
       } else if (effect.type === "erase") {
         // The conversation state goes with the null state below; a request already submitted by this
         // sender is marked for crypto-shredding by the maintenance worker.
-        await enqueueForgetSender(queues.maintenance, sender, entryId);
+        await enqueueForgetSender(queues.maintenance, sender, seq);
       } else if (effect.type === "opt-out") {
         await redis.set(keys.optOut(sender), "1");
       } else if (effect.type === "opt-in") {
@@ -186,7 +213,7 @@ export function createIngress<S>(options: IngressOptions<S>): Ingress {
     return {
       v: 1,
       engine: current ?? null,
-      lastEntryId: entryId,
+      lastEntryId: seq,
       ...(lastOutSeq ? { lastOutSeq } : {}),
       lastActivityAt: inbound.receivedAt,
     };
@@ -206,78 +233,84 @@ export function createIngress<S>(options: IngressOptions<S>): Ingress {
     };
   }
 
-  async function drainOnce(sender: string): Promise<boolean> {
+  /**
+   * Applies `sender`'s inbox while holding its lock. Returns without waiting when another process holds
+   * the lock: that process checks the inbox again atomically before letting go (`intakeFinish`), so the
+   * entry we just accepted is applied by it.
+   */
+  async function drain(sender: string): Promise<void> {
     const token = randomBytes(12).toString("base64url");
     const lockKey = keys.lock(sender);
-    if ((await redis.set(lockKey, token, "PX", LOCK_MS, "NX")) !== "OK") return false;
+    const inboxKey = keys.inbox(sender);
+    const begun = (await scripts.intakeBeginBuffer(
+      lockKey,
+      keys.state(sender),
+      inboxKey,
+      token,
+      LOCK_MS,
+      BATCH,
+    )) as unknown[];
+    if (begun[0] !== 1) return;
+    let released = false;
     try {
+      const stored = begun[1];
+      let record = Buffer.isBuffer(stored)
+        ? decryptJson<ConversationRecord<S>>(fromStored(stored), `state:${sender}`)
+        : undefined;
+      let entries = pairs(begun.slice(2));
       for (;;) {
-        let record = await loadRecord(sender);
-        const start = record ? `(${record.lastEntryId}` : "-";
-        const entries = await redis.xrange(keys.inbox(sender), start, "+", "COUNT", BATCH);
-        if (entries.length === 0) break;
         for (const [entryId, flat] of entries) {
-          if (record && compareSeq(entryId, record.lastEntryId) <= 0) continue;
           const fields: Record<string, string> = {};
           for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i] as string] = flat[i + 1] as string;
-          const next = await applyEntry(sender, record, entryId, fields);
-          const ciphertext = encryptJson(next, `state:${sender}`);
-          const saved = await redis.eval(
-            saveStateScript,
-            3,
+          const next = await applyEntry(sender, record, entrySeq(record?.lastEntryId, entryId), fields);
+          const saved = await scripts.intakeSaveState(
             lockKey,
             keys.state(sender),
-            keys.inbox(sender),
+            inboxKey,
+            keys.reminders,
             token,
-            ciphertext,
+            toStored(encryptJson(next, `state:${sender}`)),
             ttlSec,
             entryId,
+            LOCK_MS,
+            reminderAt(next),
+            sender,
           );
           if (saved !== 1) {
             log.warn("ingress.lock_lost");
-            return true;
+            released = true;
+            return;
           }
-          await scheduleReminder(sender, next);
           record = next;
           options.onApplied?.(sender, entryId);
-          await redis.eval(extendScript, 1, lockKey, token, LOCK_MS);
         }
+        if (entries.length < BATCH) {
+          const left = Number(
+            await scripts.intakeFinish(lockKey, inboxKey, keys.pending, token, sender, "0"),
+          );
+          if (left <= 0) {
+            released = true;
+            return;
+          }
+        }
+        entries = (await redis.xrange(inboxKey, "-", "+", "COUNT", BATCH)) as Array<[string, string[]]>;
       }
-      await redis.eval(settleScript, 2, keys.inbox(sender), keys.pending, sender);
-      return true;
     } finally {
-      await redis.eval(releaseScript, 1, lockKey, token);
+      if (!released) await scripts.intakeRelease(lockKey, token);
     }
   }
 
-  async function scheduleReminder(sender: string, record: ConversationRecord<S>) {
-    if (record.engine === null) {
-      await redis.zrem(keys.reminders, sender);
-      return;
-    }
-    // Remind once, a quarter of the TTL before the conversation lapses.
-    const at = record.lastActivityAt + Math.round(options.conversationTtlMs * 0.75);
-    await redis.zadd(keys.reminders, at, sender);
+  /** Remind once, a quarter of the TTL before the conversation lapses; "" when there is nothing to remind. */
+  function reminderAt(record: ConversationRecord<S>): number | "" {
+    if (record.engine === null) return "";
+    return record.lastActivityAt + Math.round(options.conversationTtlMs * 0.75);
   }
 
-  async function drain(sender: string): Promise<void> {
-    // Another process may hold the lock; it re-reads the inbox before letting go, and the sweeper recovers
-    // anything left if it crashed. Retry a few times so a message arriving during a release is not stranded.
-    for (let attempt = 0; attempt < 50; attempt++) {
-      const drained = await drainOnce(sender);
-      const remaining = await redis.xlen(keys.inbox(sender));
-      if (drained && remaining === 0) return;
-      if (remaining === 0) return;
-      await new Promise((r) => setTimeout(r, drained ? 0 : 20 + attempt * 10));
-    }
-  }
-
-  function track(work: Promise<void>) {
-    const p = work
-      .catch((err: unknown) => log.error("ingress.drain_failed", { err: err as Error }))
-      .finally(() => running.delete(p));
-    running.add(p);
-  }
+  const background = createDrainQueue({
+    concurrency: options.applyConcurrency ?? 8,
+    run: drain,
+    onError: (err) => log.error("ingress.drain_failed", { err: err as Error }),
+  });
 
   return {
     async accept(inbound) {
@@ -285,15 +318,14 @@ export function createIngress<S>(options: IngressOptions<S>): Ingress {
       const window = Math.floor(now / 60_000);
       const providerHash = sealing.hashProviderId(inbound.channel, inbound.providerId);
       const ciphertext = encryptJson(inbound, `inbox:${inbound.sender}`);
-      const [status] = (await redis.eval(
-        acceptScript,
-        6,
-        keys.dedupe(inbound.channel, providerHash),
+      const [status] = (await scripts.intakeAccept(
+        keys.seen(inbound.sender),
         keys.inbox(inbound.sender),
         keys.pending,
         keys.rate(inbound.sender, window),
         keys.limitedNotified(inbound.sender, window),
         keys.global(Math.floor(now / 1000)),
+        providerHash,
         dedupeTtlSec,
         ciphertext,
         now,
@@ -304,7 +336,7 @@ export function createIngress<S>(options: IngressOptions<S>): Ingress {
         ttlSec,
       )) as [string, string];
       if (status === "accepted" || status === "limited-first") {
-        track(drain(inbound.sender));
+        background.schedule(inbound.sender);
         return status === "accepted" ? "accepted" : "limited";
       }
       if (status === "limited") log.warn("ingress.sender_limited", { channel: inbound.channel });
@@ -342,28 +374,37 @@ export function createIngress<S>(options: IngressOptions<S>): Ingress {
             lastOutSeq: seq,
           };
           const remainingMs = Math.max(1000, record.lastActivityAt + options.conversationTtlMs - now);
-          await redis.eval(
-            saveStateScript,
-            3,
+          await scripts.intakeSaveState(
             keys.lock(sender),
             keys.state(sender),
             keys.inbox(sender),
+            keys.reminders,
             token,
-            encryptJson(next, `state:${sender}`),
+            toStored(encryptJson(next, `state:${sender}`)),
             Math.ceil(remainingMs / 1000),
             "",
+            LOCK_MS,
+            "",
+            sender,
           );
           reminded++;
         } finally {
-          await redis.eval(releaseScript, 1, keys.lock(sender), token);
+          // Messages that arrived while we held the lock found it taken and left them to us.
+          const left = await scripts.intakeFinish(
+            keys.lock(sender),
+            keys.inbox(sender),
+            keys.pending,
+            token,
+            sender,
+            "1",
+          );
+          if (Number(left) > 0) background.schedule(sender);
         }
       }
       if (recovered + reminded > 0) log.info("ingress.swept", { recovered, reminded });
       return { recovered, reminded };
     },
 
-    async idle() {
-      while (running.size > 0) await Promise.all([...running]);
-    },
+    idle: () => background.idle(),
   };
 }

@@ -5,8 +5,12 @@
 export function ingressKeys(prefix: string) {
   const p = `${prefix}:in`;
   return {
-    /** Set when a provider message id was accepted; its TTL outlives provider redelivery (48 h+). */
-    dedupe: (channel: string, providerHash: string) => `${p}:dedupe:${channel}:${providerHash}`,
+    /**
+     * Provider message ids already accepted from one sender (sorted set: keyed hash -> arrival ms), kept
+     * longer than providers redeliver (48 h+). One set per sender instead of a key per message: a third of
+     * the memory.
+     */
+    seen: (sender: string) => `${p}:seen:${sender}`,
     /** Stream of encrypted inbound entries of one conversation, applied in order then deleted. */
     inbox: (sender: string) => `${p}:inbox:${sender}`,
     /** Encrypted conversation state (engine state + the last applied inbox id). */

@@ -18,11 +18,12 @@ export function createIngressSealing(
     sealIntake: (plaintext, intakeId) => sealIntake(keys.intake, intakeId, plaintext),
     sealOutbound: (plaintext, context) => sealOutbound(keys.outbound, context, plaintext),
     // Domain-separated keyed hash: a provider message id (a Twilio MessageSid can fetch the message at
-    // Twilio) is never stored as is.
+    // Twilio) is never stored as is. 22 base64url characters (132 bits): collisions among one sender's
+    // messages are out of reach, and each of the sender's `seen` members stays small.
     hashProviderId: (channel, id) =>
       createHmac("sha256", lookupKey)
         .update(`provider-id\0${channel}\0${id}`)
         .digest("base64url")
-        .slice(0, 32),
+        .slice(0, 22),
   };
 }

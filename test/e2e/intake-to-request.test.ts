@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { ingressKeys } from "../../bots/ingress/redis-keys.js";
-import { decryptState, lookupHash } from "../../src/crypto/index.js";
+import { lookupHash } from "../../src/crypto/index.js";
 import type { ConversationState } from "../../src/intake/index.js";
 import { dumpRedis, phoneForms } from "../support/canary.js";
+import { conversationState } from "../support/conversation.js";
 import { canaryAnswers, defaultAnswers } from "../support/ingress-driver.js";
 import { startPipeline } from "../support/pipeline.js";
 
@@ -18,14 +18,8 @@ async function waitUntil(what: string, check: () => Promise<boolean> | boolean, 
   throw new Error(`timed out waiting for ${what}`);
 }
 
-async function stateOf(sender: string): Promise<ConversationState | null | undefined> {
-  const ciphertext = await pipeline.redis.redis().get(ingressKeys(pipeline.prefix).state(sender));
-  if (!ciphertext) return undefined;
-  return (
-    JSON.parse(decryptState(keys.serve.state, `state:${sender}`, ciphertext)) as {
-      engine: ConversationState | null;
-    }
-  ).engine;
+function stateOf(sender: string): Promise<ConversationState | null | undefined> {
+  return conversationState(pipeline.redis.redis(), pipeline.prefix, keys, sender);
 }
 
 /** Answers each question the engine asks (read from the encrypted state, which the test can open) until submitted. */

@@ -11,7 +11,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { ingressKeys } from "../../bots/ingress/redis-keys.js";
 import { outboundQueueName } from "../../queues/payloads.js";
 import { bullPrefix } from "../../queues/queues.js";
-import { decryptState, lookupHash } from "../../src/crypto/index.js";
+import { lookupHash } from "../../src/crypto/index.js";
+import { conversationState } from "../support/conversation.js";
 import { startPipeline } from "../support/pipeline.js";
 import { startAofRedis, waitUntil } from "./support/own-redis.js";
 
@@ -108,12 +109,8 @@ describe("Redis killed (SIGKILL) and restarted on its AOF mid-run", () => {
     const check = new Redis(ownRedis.url, { maxRetriesPerRequest: 3 });
     try {
       const applied = async (s: Sender) => {
-        const ciphertext = await check.get(inKeys.state(s.hash));
-        if (!ciphertext) return false;
-        const record = JSON.parse(decryptState(keys.serve.state, `state:${s.hash}`, ciphertext)) as {
-          engine: unknown;
-        };
-        return record.engine !== null;
+        const state = await conversationState(check, pipeline.prefix, keys, s.hash);
+        return state !== undefined && state !== null;
       };
       const replied = (s: Sender) =>
         s.channel === "telegram"

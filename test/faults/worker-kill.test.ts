@@ -9,12 +9,12 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { MongoClient } from "mongodb";
 import { afterAll, describe, expect, it } from "vitest";
-import { ingressKeys } from "../../bots/ingress/redis-keys.js";
 import { bullPrefix } from "../../queues/queues.js";
-import { decryptState, lookupHash } from "../../src/crypto/index.js";
+import { lookupHash } from "../../src/crypto/index.js";
 import type { ConversationState } from "../../src/intake/index.js";
 import { DEFAULT_TELEGRAM_TOKEN } from "../../stand-ins/telegram-bot-api.js";
 import { startFerret } from "../queues/support/processes.js";
+import { conversationState } from "../support/conversation.js";
 import { canaryAnswers, defaultAnswers } from "../support/ingress-driver.js";
 import {
   PUBLIC_BASE_URL,
@@ -76,14 +76,8 @@ async function startWorker(): Promise<ChildProcess> {
   return child;
 }
 
-async function stateOf(sender: string): Promise<ConversationState | null | undefined> {
-  const ciphertext = await pipeline.redis.redis().get(ingressKeys(pipeline.prefix).state(sender));
-  if (!ciphertext) return undefined;
-  return (
-    JSON.parse(decryptState(keys.serve.state, `state:${sender}`, ciphertext)) as {
-      engine: ConversationState | null;
-    }
-  ).engine;
+function stateOf(sender: string): Promise<ConversationState | null | undefined> {
+  return conversationState(pipeline.redis.redis(), pipeline.prefix, keys, sender);
 }
 
 /** Answers each question the engine asks (read from the encrypted state) until the intake is submitted. */

@@ -1,13 +1,13 @@
 import type { Redis } from "ioredis";
 import type { Ingress } from "../../bots/ingress/ingress.js";
-import { ingressKeys } from "../../bots/ingress/redis-keys.js";
 import type { OutboundMessage } from "../../queues/outbound-message.js";
 import { outboundContext } from "../../queues/outbound-message.js";
 import { type OutboundJob, outboundQueueName } from "../../queues/payloads.js";
 import type { Queues } from "../../queues/queues.js";
-import { decryptState, openOutbound } from "../../src/crypto/index.js";
+import { openOutbound } from "../../src/crypto/index.js";
 import type { ConversationState } from "../../src/intake/index.js";
 import type { Channel, Inbound, InboundBody, Reply } from "../../src/intake/messages.js";
+import { conversationState } from "./conversation.js";
 import type { TestKeys } from "./keys.js";
 
 /** Canary answers: unique strings that must never appear in clear in any store or log. */
@@ -61,7 +61,6 @@ export function createIngressDriver(options: {
   sender: string;
   address: string;
 }) {
-  const keys = ingressKeys(options.prefix);
   let counter = 0;
   let clock = Date.now();
   return {
@@ -82,15 +81,8 @@ export function createIngressDriver(options: {
     text(text: string) {
       return this.send({ kind: "text", text });
     },
-    async state(): Promise<ConversationState | null | undefined> {
-      const ciphertext = await options.redis.get(keys.state(options.sender));
-      if (!ciphertext) return undefined;
-      const record = JSON.parse(
-        decryptState(options.keys.serve.state, `state:${options.sender}`, ciphertext),
-      ) as {
-        engine: ConversationState | null;
-      };
-      return record.engine;
+    state(): Promise<ConversationState | null | undefined> {
+      return conversationState(options.redis, options.prefix, options.keys, options.sender);
     },
     /** Every outbound turn for this sender, opened, in sequence order. */
     async turns(): Promise<Array<{ job: OutboundJob; message: OutboundMessage }>> {

@@ -1,11 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createIngressEngine } from "../../../bots/ingress/engine-adapter.js";
-import { createIngress, type IngressOptions } from "../../../bots/ingress/ingress.js";
+import { createIngress, entrySeq, type IngressOptions } from "../../../bots/ingress/ingress.js";
 import type { IngressSealing } from "../../../bots/ingress/ports.js";
 import { ingressKeys } from "../../../bots/ingress/redis-keys.js";
 import { createIngressSealing } from "../../../bots/ingress/sealing.js";
 import { createQueues, type Queues } from "../../../queues/queues.js";
+import { compareSeq } from "../../../queues/sequence.js";
 import { lookupHash, openIntake } from "../../../src/crypto/index.js";
 import type { ConversationState } from "../../../src/intake/index.js";
 import { createLogger } from "../../../src/log/index.js";
@@ -283,5 +284,135 @@ describe("ingress", () => {
       (j) => j.data.task === "forget-sender" && j.data.sender === sender,
     );
     expect(forget).toHaveLength(1);
+  });
+
+  it("remembers a sender's provider ids in one sorted set: a redelivery is a duplicate until the window ends", async () => {
+    let now = Date.now();
+    const ingress = makeIngress({ dedupeTtlSec: 60, clock: () => now });
+    const { phone, sender } = newSender();
+    const message = (i: number) => ({
+      channel: "sms" as const,
+      sender,
+      address: phone,
+      providerId: `SM-seen-${i}`,
+      receivedAt: now,
+      body: { kind: "text" as const, text: i === 0 ? "hello" : "1" },
+    });
+    for (let i = 0; i < 5; i++) expect(await ingress.accept(message(i))).toBe("accepted");
+    await ingress.idle();
+    const k = ingressKeys(env.prefix);
+    expect(await env.redis().zcard(k.seen(sender))).toBe(5);
+    expect(await env.redis().keys(`${env.prefix}:in:dedupe:*`)).toEqual([]);
+    expect(await ingress.accept(message(2))).toBe("duplicate");
+    // After the window the old ids are trimmed when the next message arrives.
+    now += 61_000;
+    expect(await ingress.accept(message(5))).toBe("accepted");
+    await ingress.idle();
+    expect(await env.redis().zcard(k.seen(sender))).toBe(1);
+    // No provider id in clear: members are keyed hashes.
+    const members = await env.redis().zrange(k.seen(sender), "0", "-1");
+    expect(members.join()).not.toContain("SM-seen");
+  });
+
+  it("deletes a conversation's inbox once every entry is applied, and keeps its state as raw bytes", async () => {
+    const ingress = makeIngress();
+    const { phone, sender } = newSender();
+    const driver = createIngressDriver({
+      ingress,
+      redis,
+      prefix: env.prefix,
+      queues,
+      keys,
+      channel: "sms",
+      sender,
+      address: phone,
+    });
+    await driver.text("hello");
+    await driver.text("1");
+    const k = ingressKeys(env.prefix);
+    expect(await env.redis().exists(k.inbox(sender))).toBe(0);
+    expect(await env.redis().zscore(k.pending, sender)).toBeNull();
+    const stored = await env.redis().getBuffer(k.state(sender));
+    const body = stored?.subarray(stored.indexOf(".", stored.indexOf(".", 3) + 1) + 1).toString("latin1");
+    expect(body).toBeTruthy();
+    expect(body).not.toMatch(/^[A-Za-z0-9_-]+$/);
+    expect((await driver.state())?.lang).toBe("en");
+  });
+
+  it("applies an entry whose stream id is not later than the last applied one (Redis's clock stepped back)", async () => {
+    const ingress = makeIngress();
+    const { phone, sender } = newSender();
+    const driver = createIngressDriver({
+      ingress,
+      redis,
+      prefix: env.prefix,
+      queues,
+      keys,
+      channel: "sms",
+      sender,
+      address: phone,
+    });
+    await driver.text("hello");
+    const before = await driver.state();
+    const turnsBefore = await driver.turns();
+    // The inbox was deleted when empty; a new one restarts from Redis's clock, here far in the past.
+    const k = ingressKeys(env.prefix);
+    const inbound = {
+      channel: "sms" as const,
+      sender,
+      address: phone,
+      providerId: "SM-clock-back",
+      receivedAt: Date.now(),
+      body: { kind: "text" as const, text: "1" },
+    };
+    const sealing = createIngressSealing(keys.serve);
+    await env
+      .redis()
+      .xadd(
+        k.inbox(sender),
+        "1-0",
+        "k",
+        "msg",
+        "e",
+        sealing.encrypt(JSON.stringify(inbound), `inbox:${sender}`),
+      );
+    await ingress.drain(sender);
+    const after = await driver.state();
+    expect(before?.step).toBe("language");
+    expect(after?.lang).toBe("en");
+    expect(after?.step).not.toBe("language");
+    expect(await env.redis().exists(k.inbox(sender))).toBe(0);
+    // Its reply job follows the earlier one in the recipient's sequence.
+    const seqsBefore = turnsBefore.map((t) => t.job.seq);
+    const seqsAfter = (await driver.turns()).map((t) => t.job.seq);
+    expect(seqsAfter).toHaveLength(seqsBefore.length + 1);
+    const previous = seqsBefore.sort(compareSeq).at(-1) ?? "";
+    const latest = seqsAfter.filter((seq) => !seqsBefore.includes(seq))[0] ?? "";
+    expect(latest).toBe(entrySeq(previous, "1-0"));
+    expect(compareSeq(latest, previous)).toBe(1);
+  });
+
+  it("applies every accepted message with one apply at a time", async () => {
+    const ingress = makeIngress({ applyConcurrency: 1 });
+    const senders = Array.from({ length: 30 }, newSender);
+    const results = await Promise.all(
+      senders.map((s, i) =>
+        ingress.accept({
+          channel: "sms",
+          sender: s.sender,
+          address: s.phone,
+          providerId: `SM-cap-${i}-${s.sender}`,
+          receivedAt: Date.now(),
+          body: { kind: "text", text: "hello" },
+        }),
+      ),
+    );
+    expect(results.every((r) => r === "accepted")).toBe(true);
+    await ingress.idle();
+    const k = ingressKeys(env.prefix);
+    for (const s of senders) {
+      expect(await env.redis().exists(k.state(s.sender))).toBe(1);
+      expect(await env.redis().zscore(k.pending, s.sender)).toBeNull();
+    }
   });
 });

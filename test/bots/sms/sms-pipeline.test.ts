@@ -1,11 +1,11 @@
 import { parsePhoneNumberFromString } from "libphonenumber-js";
 import { afterAll, describe, expect, it } from "vitest";
-import { ingressKeys } from "../../../bots/ingress/redis-keys.js";
 import { createQueues } from "../../../queues/queues.js";
-import { decryptState, lookupHash } from "../../../src/crypto/index.js";
+import { lookupHash } from "../../../src/crypto/index.js";
 import type { ConversationState } from "../../../src/intake/index.js";
 import type { Lang } from "../../../src/intake/messages.js";
 import { dumpRedis, phoneForms } from "../../support/canary.js";
+import { conversationState } from "../../support/conversation.js";
 import { canaryAnswers, defaultAnswers } from "../../support/ingress-driver.js";
 import { startPipeline } from "../../support/pipeline.js";
 
@@ -34,15 +34,8 @@ async function waitUntil(what: string, check: () => Promise<boolean> | boolean, 
 
 const senderOf = (phone: string) => lookupHash(keys.serve.lookup, "phone", phone);
 
-async function stateOf(phone: string): Promise<ConversationState | null | undefined> {
-  const sender = senderOf(phone);
-  const ciphertext = await pipeline.redis.redis().get(ingressKeys(pipeline.prefix).state(sender));
-  if (!ciphertext) return undefined;
-  return (
-    JSON.parse(decryptState(keys.serve.state, `state:${sender}`, ciphertext)) as {
-      engine: ConversationState | null;
-    }
-  ).engine;
+function stateOf(phone: string): Promise<ConversationState | null | undefined> {
+  return conversationState(pipeline.redis.redis(), pipeline.prefix, keys, senderOf(phone));
 }
 
 /** No outbound SMS job waiting or running: everything the engine asked to send has been sent. */

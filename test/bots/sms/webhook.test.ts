@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import twilio from "twilio";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ingressKeys } from "../../../bots/ingress/redis-keys.js";
 import { hashMessageSid, smsStatusKeys } from "../../../bots/sms/status-store.js";
 import { emptyTwiml } from "../../../bots/sms/webhook.js";
 import { lookupHash } from "../../../src/crypto/index.js";
+import { conversationState } from "../../support/conversation.js";
 import { useTestRedis } from "../../support/isolation.js";
 import { makeTestKeys } from "../../support/keys.js";
 import { ACCOUNT, OUR_NUMBER, PUBLIC, type SmsHarness, startSmsHarness, TOKEN } from "./sms-harness.js";
@@ -230,9 +230,13 @@ describe("SMS webhook: valid messages", () => {
     expect((await post(h, "/webhooks/twilio/sms", form)).statusCode).toBe(200);
     await h.settle();
     expect(h.tw.messagesTo(user).length).toBeGreaterThan(before);
-    const state = await h.redis.get(
-      ingressKeys(store.prefix).state(lookupHash(keys.serve.lookup, "phone", user)),
+    const state = await conversationState(
+      h.redis,
+      store.prefix,
+      keys,
+      lookupHash(keys.serve.lookup, "phone", user),
     );
-    expect(state).not.toContain("a photo");
+    expect(state).toBeTruthy();
+    expect(JSON.stringify(state)).not.toContain("a photo");
   });
 });
