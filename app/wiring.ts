@@ -8,7 +8,11 @@ import {
   createTwilioRest,
   twilioMessageDeleter,
 } from "../bots/sms/index.js";
-import { createMessageLog, createMessageLogWriter } from "../bots/telegram/message-log.js";
+import {
+  createMessageLog,
+  createMessageLogWriter,
+  incomingIdRecorder,
+} from "../bots/telegram/message-log.js";
 import { startTelegramPolling } from "../bots/telegram/polling.js";
 import { createTelegramSender } from "../bots/telegram/sender.js";
 import { createTelegramWebhook } from "../bots/telegram/webhook.js";
@@ -92,6 +96,18 @@ export async function buildServices(context: RoleContext): Promise<Services> {
       log: log.child({ component: "ingress" }),
       conversationTtlMs: ttlMs,
       limits: config.limits,
+      // Telegram: incoming message ids for /wipe, recorded when each message is applied.
+      ...(config.telegram.enabled
+        ? {
+            beforeApply: incomingIdRecorder(
+              createMessageLogWriter({
+                redis: context.redis,
+                prefix: config.redis.prefix,
+                outbound: serveKeys.outbound,
+              }),
+            ),
+          }
+        : {}),
     });
     const running = ingress;
     if (config.telegram.enabled && config.telegram.mode === "polling") {
@@ -101,11 +117,6 @@ export async function buildServices(context: RoleContext): Promise<Services> {
         apiRoot: config.telegram.apiRoot,
         ingress,
         lookup: serveKeys.lookup,
-        messageLog: createMessageLogWriter({
-          redis: context.redis,
-          prefix: config.redis.prefix,
-          outbound: serveKeys.outbound,
-        }),
         log: log.child({ component: "telegram" }),
       });
       lifecycle.add({ name: "telegram-polling", close: async () => polling.stop() });
@@ -164,11 +175,6 @@ export function httpPlugins(
   if (!ingress || !serveKeys) return plugins;
 
   if (config.telegram.enabled && config.telegram.mode === "webhook") {
-    const messageLog = createMessageLogWriter({
-      redis: context.redis,
-      prefix: config.redis.prefix,
-      outbound: serveKeys.outbound,
-    });
     plugins.push(
       createTelegramWebhook({
         token: config.telegram.token,
@@ -176,7 +182,6 @@ export function httpPlugins(
         apiRoot: config.telegram.apiRoot,
         ingress,
         lookup: serveKeys.lookup,
-        messageLog,
         log: log.child({ component: "telegram" }),
       }),
     );

@@ -33,6 +33,12 @@ export interface IngressOptions<S> {
    * contention with the acknowledgements; accepted messages wait in Redis, not in memory.
    */
   applyConcurrency?: number;
+  /**
+   * Called with each decrypted message just before the engine sees it (Telegram records the chat message
+   * id for /wipe here, off the acknowledgement path). Must be idempotent: a replay after a crash calls
+   * it again.
+   */
+  beforeApply?: (sender: string, inbound: Inbound) => Promise<void>;
   /** Called after each applied entry (tests and metrics). */
   onApplied?: (sender: string, entryId: string) => void;
   clock?: () => number;
@@ -146,6 +152,7 @@ export function createIngress<S>(options: IngressOptions<S>): Ingress {
       return { ...base, lastEntryId: seq, lastOutSeq: last ? seq : base.lastOutSeq };
     }
     const inbound = decryptJson<Inbound>(fields.e ?? "", `inbox:${sender}`);
+    await options.beforeApply?.(sender, inbound);
     let current = base.engine ?? undefined;
 
     if (current === undefined && inbound.body.kind !== "command") {

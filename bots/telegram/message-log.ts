@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import { type BoxKeyPair, type Keyring, openOutbound, sealOutbound } from "../../src/crypto/index.js";
+import type { Inbound } from "../../src/intake/messages.js";
 
 /** Telegram lets a bot delete messages of a private chat for 48 hours; ids are kept exactly that long. */
 export const MESSAGE_LOG_TTL_MS = 48 * 60 * 60 * 1000;
@@ -69,6 +70,20 @@ export function createMessageLogWriter(options: WriterOptions): MessageLogWriter
         .pexpire(log, MESSAGE_LOG_TTL_MS)
         .exec();
     },
+  };
+}
+
+/**
+ * The ingress's `beforeApply` hook for Telegram: records an incoming message's id when its entry is
+ * applied, before the engine sees it, so a /wipe (applied in order, later) always finds its own message.
+ * A replay after a crash records it again; reading dedupes.
+ */
+export function incomingIdRecorder(
+  writer: MessageLogWriter,
+): (sender: string, inbound: Inbound) => Promise<void> {
+  return async (sender, inbound) => {
+    if (inbound.channel !== "telegram" || inbound.chatMessageId === undefined) return;
+    await writer.recordIds(sender, [inbound.chatMessageId]);
   };
 }
 

@@ -12,8 +12,6 @@ export type NormalisedUpdate =
   | {
       kind: "inbound";
       inbound: Inbound;
-      /** The incoming message's id, kept (sealed) for /wipe. */
-      messageId?: number;
       /** To answer the button press, so the client stops its spinner. */
       callbackQueryId?: string;
     }
@@ -95,10 +93,10 @@ export function normaliseUpdate(update: Update, deps: NormaliseDeps): Normalised
         sender: lookupHash(deps.lookup, "telegram", String(from.id)),
         address: String(message.chat.id),
         providerId,
+        chatMessageId: message.message_id,
         receivedAt: deps.now,
         body: messageBody(message),
       },
-      messageId: message.message_id,
     };
   }
   if (update.callback_query) {

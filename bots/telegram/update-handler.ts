@@ -3,15 +3,12 @@ import type { Update } from "grammy/types";
 import type { Keyring } from "../../src/crypto/index.js";
 import type { Log } from "../../src/log/index.js";
 import type { AcceptResult, Ingress } from "../ingress/ingress.js";
-import type { MessageLogWriter } from "./message-log.js";
 import { normaliseUpdate } from "./normalise-update.js";
 
 export interface UpdateHandlerOptions {
   ingress: Pick<Ingress, "accept">;
   /** Lookup keyring (ServeKeys.lookup). */
   lookup: Keyring<Uint8Array>;
-  /** Where incoming message ids go for /wipe (createMessageLogWriter with the serve role's keys). */
-  messageLog: MessageLogWriter;
   botId: number;
   log: Log;
   clock?: () => number;
@@ -36,9 +33,10 @@ export function botIdFromToken(token: string): number {
 }
 
 /**
- * One update in, as fast as possible: normalise, record the incoming message id for /wipe, hand it to the
- * ingress (which stores it durably and applies it in the background), answer a button press. Nothing here
- * waits for the engine or for sending, so the webhook acknowledges in milliseconds.
+ * One update in, as fast as possible: normalise, hand it to the ingress (which stores it durably and
+ * applies it in the background), answer a button press. Nothing here waits for the engine or for sending,
+ * so the webhook acknowledges in milliseconds. The incoming message id for /wipe travels inside the
+ * encrypted inbox entry and is recorded when the entry is applied (`incomingIdRecorder`).
  */
 export function createUpdateHandler(options: UpdateHandlerOptions) {
   const clock = options.clock ?? Date.now;
@@ -66,11 +64,6 @@ export function createUpdateHandler(options: UpdateHandlerOptions) {
       return "ignored";
     }
     const { inbound } = normalised;
-    // Before accepting, so a /wipe can never run before its own message id is on record. A redelivery
-    // records it again; reading dedupes.
-    if (normalised.messageId !== undefined) {
-      await options.messageLog.recordIds(inbound.sender, [normalised.messageId]);
-    }
     const result = await options.ingress.accept(inbound);
     if (result !== "busy" && normalised.callbackQueryId) answerCallback(api, normalised.callbackQueryId);
     if (result !== "accepted") log.info("telegram.update_not_accepted", { status: result });

@@ -39,6 +39,11 @@ export interface Inbound {
   address: string;
   /** Provider message id (Telegram update_id, Twilio MessageSid), used to apply each message once. */
   providerId: string;
+  /**
+   * The message's id in its chat (Telegram message_id), so /wipe can delete it later. Like `address`, it
+   * is written only inside encrypted or sealed envelopes. Absent for SMS.
+   */
+  chatMessageId?: number;
   /** When it reached us, in ms since the epoch. */
   receivedAt: number;
   body: InboundBody;

@@ -9,7 +9,7 @@ import type { Redis } from "ioredis";
 import { createIngressEngine } from "../../../bots/ingress/engine-adapter.js";
 import { createIngress, type Ingress, type IngressOptions } from "../../../bots/ingress/ingress.js";
 import { createIngressSealing } from "../../../bots/ingress/sealing.js";
-import { createMessageLogWriter } from "../../../bots/telegram/message-log.js";
+import { createMessageLogWriter, incomingIdRecorder } from "../../../bots/telegram/message-log.js";
 import { createTelegramOutboundWorker } from "../../../bots/telegram/outbound.js";
 import { createTelegramSender } from "../../../bots/telegram/sender.js";
 import { createTelegramWebhook, TELEGRAM_WEBHOOK_PATH } from "../../../bots/telegram/webhook.js";
@@ -61,6 +61,14 @@ export function makeIngress(options: {
     engine: createIngressEngine({ ttlMs }),
     log: options.log,
     conversationTtlMs: ttlMs,
+    // As the composition root wires it: incoming message ids for /wipe, recorded when applied.
+    beforeApply: incomingIdRecorder(
+      createMessageLogWriter({
+        redis: options.redis,
+        prefix: options.prefix,
+        outbound: options.keys.serve.outbound,
+      }),
+    ),
     limits: {
       perSenderPerMinute: 1000,
       intakesPerSenderPerDay: 1000,
@@ -101,11 +109,6 @@ export async function startRig(options: {
       apiRoot: tg.apiRoot,
       ingress,
       lookup: options.keys.serve.lookup,
-      messageLog: createMessageLogWriter({
-        redis: options.redis,
-        prefix: options.prefix,
-        outbound: options.keys.serve.outbound,
-      }),
       log,
     }),
   );

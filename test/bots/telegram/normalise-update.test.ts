@@ -50,10 +50,10 @@ describe("Telegram normalisation", () => {
         sender: lookupHash(keys.serve.lookup, "telegram", String(USER)),
         address: String(USER),
         providerId: "7000000001:55",
+        chatMessageId: 9,
         receivedAt: deps.now,
         body: { kind: "text", text: "hello" },
       },
-      messageId: 9,
     });
     expect(JSON.stringify(result)).not.toContain("Canaryname");
   });

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createMessageLogWriter } from "../../../bots/telegram/message-log.js";
 import { startTelegramPolling, type TelegramPolling } from "../../../bots/telegram/polling.js";
 import { createQueues, type Queues } from "../../../queues/queues.js";
 import { lookupHash } from "../../../src/crypto/index.js";
@@ -45,11 +44,6 @@ describe("Telegram long polling (development)", () => {
       apiRoot: tg.apiRoot,
       ingress,
       lookup: keys.serve.lookup,
-      messageLog: createMessageLogWriter({
-        redis: testRedis.redis(),
-        prefix: testRedis.prefix,
-        outbound: keys.serve.outbound,
-      }),
       log,
       pollTimeoutSeconds: 1,
       sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 20))),

@@ -26,7 +26,6 @@ describe("Telegram webhook", () => {
       apiRoot: rig.tg.apiRoot,
       ingress: rig.ingress,
       lookup: keys.serve.lookup,
-      messageLog: { recordIds: async () => {} },
       log: createLogger({ level: "silent" }),
     };
     expect(() => createTelegramWebhook({ ...options, secretToken: "" })).toThrow(/TELEGRAM_WEBHOOK_SECRET/);
@@ -71,10 +70,11 @@ describe("Telegram webhook", () => {
     expect(JSON.stringify(job?.data)).not.toContain(String(CHAT));
   });
 
-  it("keeps the incoming message id, sealed, for /wipe", async () => {
+  it("keeps the incoming message id, sealed, for /wipe, once the message is applied", async () => {
     const chat = CHAT + 1;
     const sent = await rig.tg.userSends(chat, "hello");
     expect(sent.status).toBe(200);
+    await rig.ingress.idle();
     const messageId = (sent.update.message as { message_id: number }).message_id;
     const workerLog = createMessageLog({
       redis: testRedis.redis(),
