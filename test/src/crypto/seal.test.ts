@@ -67,3 +67,26 @@ describe.each([
     for (const held of everythingServeHolds()) expect(sodium.memcmp(held, workPair.secretKey)).toBe(false);
   });
 });
+
+describe("the sealed box", () => {
+  const payloadOf = (sealed: string) =>
+    sodium.from_base64(sealed.split(".")[3] ?? "", sodium.base64_variants.URLSAFE_NO_PADDING);
+  const workPair = keys.work.outbound.keys.get(keys.work.outbound.current) as BoxKeyPair;
+
+  it("is libsodium's crypto_box_seal format: crypto_box_seal_open opens it", () => {
+    const payload = payloadOf(sealOutbound(keys.serve.outbound, "job-1", "hello"));
+    expect(payload.length).toBeGreaterThan(sodium.crypto_box_SEALBYTES);
+    const inner = sodium.crypto_box_seal_open(payload, workPair.publicKey, workPair.secretKey);
+    expect(Buffer.from(inner).includes("job-1")).toBe(true);
+    expect(Buffer.from(inner).includes("hello")).toBe(true);
+  });
+
+  it("takes a fresh ephemeral key for every seal of the same message", () => {
+    const ephemeral = new Set<string>();
+    for (let i = 0; i < 50; i++) {
+      const payload = payloadOf(sealOutbound(keys.serve.outbound, "job-1", "same text"));
+      ephemeral.add(sodium.to_hex(payload.subarray(0, sodium.crypto_box_PUBLICKEYBYTES)));
+    }
+    expect(ephemeral.size).toBe(50);
+  });
+});
