@@ -72,7 +72,7 @@ export interface ScreeningWorkerOptions {
   readonly keys: { readonly intake: Keyring<BoxKeyPair>; readonly lookup: Keyring<Uint8Array> };
   readonly requests: Pick<
     RequestStore,
-    "insertRequest" | "findOpenBySender" | "linkRelated" | "markForShredding"
+    "insertRequest" | "findOpenBySenderIndexed" | "linkRelated" | "markForShredding"
   >;
   readonly teamKey: TeamKeyResolver;
   readonly log: Log;
@@ -240,7 +240,7 @@ export function createScreeningWorker(options: ScreeningWorkerOptions): Screenin
 
     const { hashes, keyId } = senderHashes(intake);
     const sinceDay = addDays(intake.completedDay, -windowDays);
-    const earlier = (await requests.findOpenBySender(hashes, sinceDay)).filter(
+    const earlier = (await requests.findOpenBySenderIndexed(hashes, sinceDay)).filter(
       (r) => r.intakeId !== intake.intakeId,
     );
 

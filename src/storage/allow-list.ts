@@ -35,6 +35,7 @@ export const clearFieldAllowList = {
     "notes.authorId",
   ],
   request_claims: ["_id", "requestId", "version", "leaseUntil"],
+  request_senders: ["_id", "requestIds", "version"],
   audit: [
     "_id",
     "seq",

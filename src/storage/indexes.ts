@@ -3,7 +3,8 @@ import type { Connection } from "mongoose";
 import { AppError } from "../errors/app-error.js";
 import { auditHeadModel, auditModel } from "./audit-model.js";
 import { partnerModel, referralModel } from "./partner-model.js";
-import { requestClaimModel, requestModel } from "./request-model.js";
+import { requestClaimModel, requestModel, requestSenderModel } from "./request-model.js";
+import { createSenderIndex } from "./sender-index.js";
 
 /**
  * Creates every collection and index this service relies on. `autoIndex` is off, so this runs once at
@@ -14,6 +15,7 @@ export async function ensureIndexes(connection: Connection): Promise<void> {
   const targets = [
     requestModel(connection),
     requestClaimModel(connection),
+    requestSenderModel(connection),
     auditModel(connection),
     auditHeadModel(connection),
     partnerModel(connection),
@@ -22,6 +24,7 @@ export async function ensureIndexes(connection: Connection): Promise<void> {
   const db = connection.db;
   if (!db) throw new AppError("DEPENDENCY_DOWN", { detail: "storage is not connected" });
   const existing = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
+  const senderIndexIsNew = !existing.has(requestSenderModel(connection).collection.collectionName);
   for (const { name, indexes } of targets) {
     if (!existing.has(name)) {
       await db.createCollection(name).catch((err: unknown) => {
@@ -42,6 +45,27 @@ export async function ensureIndexes(connection: Connection): Promise<void> {
       await collection.createIndexes([{ ...spec, name: indexName }]);
     }
   }
+  if (senderIndexIsNew) await backfillSenderIndex(connection);
+}
+
+/**
+ * Lists every stored request in the sender index (request_senders). Runs when that collection is first
+ * created, i.e. on the first start of a version that has it, over requests stored before: stop roles of the
+ * previous version first, or requests they store meanwhile are not found by the screening worker's duplicate
+ * check (they are still found by a defender's delete, which reads the requests themselves).
+ */
+export async function backfillSenderIndex(connection: Connection): Promise<number> {
+  const senders = createSenderIndex(connection);
+  let listed = 0;
+  const cursor = requestModel(connection)
+    .find({}, { _id: 1, senderHash: 1 })
+    .lean<{ _id: string; senderHash: string }>()
+    .cursor();
+  for await (const doc of cursor) {
+    await senders.add(doc.senderHash, doc._id);
+    listed++;
+  }
+  return listed;
 }
 
 /** The name MongoDB gives an index when none is set: `field_1_other_-1`. */

@@ -97,7 +97,8 @@ export function requestModel(connection: Connection): RequestModel {
 export const requestClaimSchema = new Schema(
   {
     _id: { type: String, required: true },
-    requestId: { type: String, required: true, match: idPattern },
+    // A request id, or `sender-<lookup hash>` for a request_senders document (claims.ts `senderSubject`).
+    requestId: { type: String, required: true, match: /^[A-Za-z0-9_-]{1,160}$/ },
     version: { type: Number, required: true, min: 0 },
     leaseUntil: { type: Date, required: true },
   },
@@ -120,4 +121,38 @@ export type RequestClaimModel = Model<RequestClaimDoc>;
 export function requestClaimModel(connection: Connection): RequestClaimModel {
   const existing = connection.models.RequestClaim as RequestClaimModel | undefined;
   return existing ?? connection.model<RequestClaimDoc>("RequestClaim", requestClaimSchema);
+}
+
+/**
+ * The request ids of one sender, keyed by the sender's lookup hash (one document per hash a request was stored
+ * under). The screening worker looks for a sender's earlier requests on every job; FerretDB 1.24 (SQLite)
+ * serves only a plain `_id` equality from its index and reads and decodes every request document for any
+ * other filter, so the lookup goes through this document. It lists a superset of the sender's stored
+ * requests (an id is added before its request is inserted); readers check each request itself. Changed only
+ * under a claim on its `version` (see requestClaimSchema), because FerretDB loses concurrent `$addToSet`s.
+ * Holds a hash and ids only.
+ */
+export const requestSenderSchema = new Schema(
+  {
+    _id: { type: String, required: true, match: lookupHashPattern },
+    requestIds: { type: [{ type: String, match: idPattern }], default: [] },
+    version: { type: Number, required: true, min: 0 },
+  },
+  {
+    collection: "request_senders",
+    strict: "throw",
+    strictQuery: "throw",
+    versionKey: false,
+    autoIndex: false,
+    autoCreate: false,
+  },
+);
+
+export type RequestSenderDoc = InferSchemaType<typeof requestSenderSchema>;
+export type RequestSenderModel = Model<RequestSenderDoc>;
+
+/** The request senders model bound to `connection`. */
+export function requestSenderModel(connection: Connection): RequestSenderModel {
+  const existing = connection.models.RequestSender as RequestSenderModel | undefined;
+  return existing ?? connection.model<RequestSenderDoc>("RequestSender", requestSenderSchema);
 }

@@ -2,11 +2,12 @@ import type { Connection, QueryFilter } from "mongoose";
 import { AppError, isAppError } from "../errors/app-error.js";
 import type { Channel, Lang } from "../intake/messages.js";
 import { type ReasonCode, type RouteFlag, type Urgency, urgencyRank } from "../screening/types.js";
+import { createClaim } from "./claims.js";
 import { type Day, dayOf, dayPattern, startOfDay } from "./days.js";
 import { isDuplicateKeyError } from "./duplicate-key.js";
 import type { Ciphertext, SealedDataKey } from "./opaque.js";
 import { referralModel } from "./partner-model.js";
-import { type RequestClaimDoc, type RequestDoc, requestClaimModel, requestModel } from "./request-model.js";
+import { type RequestDoc, requestClaimModel, requestModel } from "./request-model.js";
 import {
   assertTransition,
   openStatuses,
@@ -14,6 +15,7 @@ import {
   requestStatuses,
   retentionStatuses,
 } from "./request-status.js";
+import { createSenderIndex } from "./sender-index.js";
 import { guarded } from "./storage-error.js";
 
 /** What the screening worker stores for a completed intake. Content arrives already encrypted. */
@@ -143,8 +145,17 @@ export interface RequestStore {
   ): Promise<ProtectionRequest>;
   /** Adds related request ids (duplicate links found later); no version check, it only adds. */
   linkRelated(requestId: string, relatedIds: readonly string[]): Promise<boolean>;
-  /** Open requests from any of these sender hashes created on or after `sinceDay`, oldest first. */
+  /**
+   * Open requests from any of these sender hashes created on or after `sinceDay`, oldest first (at most 50).
+   * Reads every request document on FerretDB: for maintenance (a defender's delete), where it must not miss.
+   */
   findOpenBySender(lookupHashes: readonly string[], sinceDay: Day): Promise<readonly RequestSummary[]>;
+  /**
+   * The same answer through the sender index (request_senders): a few `_id` lookups, for the screening worker's
+   * per-job duplicate check. It can miss only requests stored by a version of this service without the index
+   * and not backfilled (see ensureIndexes).
+   */
+  findOpenBySenderIndexed(lookupHashes: readonly string[], sinceDay: Day): Promise<readonly RequestSummary[]>;
   /** The defender's delete: drops the data key and content now and schedules the document for removal. */
   markForShredding(requestId: string): Promise<boolean>;
   /** Removes the data key and content of every request past `retentionUntil`, then deletes them. */
@@ -152,10 +163,8 @@ export interface RequestStore {
 }
 
 const summaryProjection = { content: 0, sealedKey: 0, notes: 0 } as const;
-/** How long a claim protects a version before another writer may assume its holder died. */
-const claimLeaseMs = 30_000;
-const maxClaimAttempts = 20;
 const maxLatestAttempts = 30;
+const maxOpenBySender = 50;
 const maxPage = 200;
 const shredBatch = 500;
 
@@ -174,27 +183,8 @@ export function createRequestStore(deps: RequestStoreDeps): RequestStore {
     return doc ? toRequest(doc) : null;
   };
 
-  /** Takes the claim on `version` of a request (see requestClaimSchema); CONFLICT if a live writer holds it. */
-  const claim = async (requestId: string, version: number): Promise<string> => {
-    for (let attempt = 0; attempt < maxClaimAttempts; attempt++) {
-      const id = `${requestId}:${version}:${attempt}`;
-      try {
-        await Claims.create({
-          _id: id,
-          requestId,
-          version,
-          leaseUntil: new Date(clock().getTime() + claimLeaseMs),
-        });
-        return id;
-      } catch (err) {
-        if (!isDuplicateKeyError(err)) throw err;
-        const held = await Claims.findById(id).lean<RequestClaimDoc>();
-        if (held && held.leaseUntil.getTime() > clock().getTime()) throw new AppError("CONFLICT");
-        // That writer's lease ran out before it updated (it died): supersede it with the next attempt.
-      }
-    }
-    throw new AppError("CONFLICT");
-  };
+  const claim = createClaim(deps.connection, clock);
+  const senders = createSenderIndex(deps.connection, clock);
 
   /**
    * The one way to change a request: read it, check the version, claim that version, then update with filter
@@ -290,11 +280,13 @@ export function createRequestStore(deps: RequestStoreDeps): RequestStore {
           notes: [],
         };
         // The schema's casting, defaults and validators, as `Requests.create` would run them (the schema has
-        // no hooks and no async validators), then one driver insert: `create` costs a fifth more per write
-        // (bench S3) for a document this module builds itself. `toBSON` is what mongoose's own save sends.
+        // no hooks), then one driver insert: `create`'s save machinery costs a fifth more per write (bench
+        // S3) for a document this module builds itself. `toBSON` is what mongoose's own save sends.
         const built = new Requests(doc);
-        const invalid = built.validateSync();
-        if (invalid) throw invalid;
+        await built.validate();
+        // Listed first, so the index never lacks a stored request (an id whose insert fails stays listed,
+        // pointing at nothing, unless removed below).
+        await senders.add(request.senderHash, request.requestId);
         try {
           const stored: Record<string, unknown> = built.toBSON();
           await Requests.collection.insertOne(stored);
@@ -306,6 +298,10 @@ export function createRequestStore(deps: RequestStoreDeps): RequestStore {
           const existing = await Requests.findOne({ intakeId: request.intakeId }, { _id: 1 }).lean<{
             _id: string;
           }>();
+          if (existing?._id !== request.requestId) {
+            // This attempt's id names no request: unlist it (best effort; a leftover id is only skipped).
+            await senders.remove(request.senderHash, [request.requestId]).catch(() => {});
+          }
           if (!existing) throw new AppError("CONFLICT", { detail: "request id or reference already used" });
           return { created: false, requestId: existing._id };
         }
@@ -396,9 +392,33 @@ export function createRequestStore(deps: RequestStoreDeps): RequestStore {
         })
           .select(summaryProjection)
           .sort({ createdDay: 1, _id: 1 })
-          .limit(50)
+          .limit(maxOpenBySender)
           .lean<RequestDoc[]>();
         return docs.map(toSummary);
+      }),
+
+    findOpenBySenderIndexed: (lookupHashes, sinceDay) =>
+      guarded(async () => {
+        if (lookupHashes.length === 0) return [];
+        if (!dayPattern.test(sinceDay)) throw new AppError("BAD_REQUEST", { detail: "sinceDay" });
+        const ids = await senders.requestIdsOf(lookupHashes);
+        const docs = await Promise.all(
+          ids.map((id) => Requests.findById(id).select(summaryProjection).lean<RequestDoc>()),
+        );
+        // The same conditions and order as findOpenBySender's query (ids and days are ASCII, so string
+        // order is MongoDB's binary order).
+        const hashes = new Set(lookupHashes);
+        return docs
+          .filter(
+            (d): d is RequestDoc =>
+              d !== null &&
+              hashes.has(d.senderHash) &&
+              openStatuses.includes(d.status) &&
+              d.createdDay >= sinceDay,
+          )
+          .sort((a, b) => compareAscii(a.createdDay, b.createdDay) || compareAscii(a._id, b._id))
+          .slice(0, maxOpenBySender)
+          .map(toSummary);
       }),
 
     markForShredding: async (requestId) => {
@@ -415,10 +435,10 @@ export function createRequestStore(deps: RequestStoreDeps): RequestStore {
         let deleted = 0;
         let referralsDeleted = 0;
         for (;;) {
-          const batch = await Requests.find({ retentionUntil: { $lte: now } }, { _id: 1 })
+          const batch = await Requests.find({ retentionUntil: { $lte: now } }, { _id: 1, senderHash: 1 })
             .sort({ _id: 1 })
             .limit(shredBatch)
-            .lean<{ _id: string }[]>();
+            .lean<{ _id: string; senderHash: string }[]>();
           if (batch.length === 0) break;
           const ids = batch.map((d) => d._id);
           // First make the content unreadable (drop the data key), then remove what is left: if the process
@@ -438,6 +458,18 @@ export function createRequestStore(deps: RequestStoreDeps): RequestStore {
           const del = await Requests.deleteMany({ _id: { $in: ids }, retentionUntil: { $lte: now } });
           deleted += del.deletedCount;
           await Claims.deleteMany({ requestId: { $in: ids } });
+          // Unlist them only now that they are gone (the index may list more than is stored, never less).
+          const left = new Set(
+            (await Requests.find({ _id: { $in: ids } }, { _id: 1 }).lean<{ _id: string }[]>()).map(
+              (d) => d._id,
+            ),
+          );
+          const goneBySender = new Map<string, string[]>();
+          for (const d of batch) {
+            if (!left.has(d._id))
+              goneBySender.set(d.senderHash, [...(goneBySender.get(d.senderHash) ?? []), d._id]);
+          }
+          for (const [hash, gone] of goneBySender) await senders.remove(hash, gone);
           if (batch.length < shredBatch) break;
         }
         return { shredded, deleted, referralsDeleted };
@@ -451,6 +483,10 @@ interface UpdateParts {
   readonly unset?: Record<string, 1>;
   readonly push?: Record<string, unknown>;
   readonly addToSet?: Record<string, unknown>;
+}
+
+function compareAscii(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function sleep(ms: number): Promise<void> {

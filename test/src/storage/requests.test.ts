@@ -3,6 +3,7 @@ import { isAppError } from "../../../src/errors/app-error.js";
 import { urgencyRank } from "../../../src/screening/types.js";
 import { connectStorage, type Storage } from "../../../src/storage/connection.js";
 import { addDays, dayOf } from "../../../src/storage/days.js";
+import { ensureIndexes } from "../../../src/storage/indexes.js";
 import { asCiphertext } from "../../../src/storage/opaque.js";
 import { createPartnerStore } from "../../../src/storage/partners.js";
 import { requestModel } from "../../../src/storage/request-model.js";
@@ -29,6 +30,7 @@ beforeEach(async () => {
   const db = (await mongo.client()).db(mongo.dbName);
   await db.collection("requests").deleteMany({});
   await db.collection("referrals").deleteMany({});
+  await db.collection("request_senders").deleteMany({});
 });
 
 async function expectCode(
@@ -377,6 +379,112 @@ describe("duplicate links", () => {
 
     expect(await store.linkRelated(open2.requestId, [open.requestId, open.requestId])).toBe(true);
     expect((await store.getRequest(open2.requestId))?.relatedRequestIds).toEqual([open.requestId]);
+  });
+});
+
+describe("sender index (findOpenBySenderIndexed)", () => {
+  const senders = async () => (await mongo.client()).db(mongo.dbName).collection("request_senders");
+
+  it("answers exactly what findOpenBySender answers, on a table of senders, statuses, days and replays", async () => {
+    const a = "a".repeat(43);
+    const b = "b".repeat(43);
+    const c = "c".repeat(43);
+    now = new Date("2026-06-01T09:00:00Z");
+    const old = newRequest({ senderHash: a });
+    await store.insertRequest(old);
+    now = new Date("2026-09-15T09:00:00Z");
+    const edge = newRequest({ senderHash: a }); // exactly 90 days before the query day below is 2026-08-30
+    await store.insertRequest(edge);
+    const closed = newRequest({ senderHash: a });
+    const inReview = newRequest({ senderHash: b });
+    const referred = newRequest({ senderHash: b });
+    const declined = newRequest({ senderHash: b });
+    const shredding = newRequest({ senderHash: a });
+    for (const r of [closed, inReview, referred, declined, shredding]) await store.insertRequest(r);
+    let v = (await store.changeStatus(closed.requestId, 0, "in_review")).version;
+    await store.changeStatus(closed.requestId, v, "closed");
+    await store.changeStatus(inReview.requestId, 0, "in_review");
+    v = (await store.changeStatus(referred.requestId, 0, "in_review")).version;
+    v = (await store.changeStatus(referred.requestId, v, "pending_referral")).version;
+    await store.changeStatus(referred.requestId, v, "referred");
+    v = (await store.changeStatus(declined.requestId, 0, "in_review")).version;
+    await store.changeStatus(declined.requestId, v, "declined");
+    await store.markForShredding(shredding.requestId);
+    now = new Date("2026-11-28T09:00:00Z");
+    const sameDay = [
+      newRequest({ senderHash: a }),
+      newRequest({ senderHash: b }),
+      newRequest({ senderHash: a }),
+    ];
+    for (const r of sameDay) await store.insertRequest(r);
+    // A replay of an intake under a new request id, and a request that failed validation: no extra results.
+    await store.insertRequest({ ...sameDay[0], requestId: `${sameDay[0]?.requestId}x` } as never);
+    await expectCode(store.insertRequest(newRequest({ senderHash: a, reference: "bad" })), "BAD_REQUEST");
+    await store.insertRequest(newRequest({ senderHash: c }));
+
+    const cases: [string[], string][] = [
+      [[a], "2026-08-30"],
+      [[a], "2026-09-15"],
+      [[a], "2026-09-16"],
+      [[a], "1970-01-01"],
+      [[b], "1970-01-01"],
+      [[a, b], "2026-08-30"],
+      [[b, a, a], "2026-01-01"],
+      [["d".repeat(43)], "1970-01-01"],
+      [[], "1970-01-01"],
+    ];
+    for (const [hashes, since] of cases) {
+      const exact = await store.findOpenBySender(hashes, since);
+      const indexed = await store.findOpenBySenderIndexed(hashes, since);
+      expect(indexed, `${hashes.map((h) => h[0]).join(",")} since ${since}`).toEqual(exact);
+    }
+    // The table is not trivial: it includes several results, in order, and leaves out closed and old ones.
+    const all = await store.findOpenBySenderIndexed([a, b], "1970-01-01");
+    expect(all.length).toBeGreaterThan(4);
+    expect(all.map((r) => r.requestId)).not.toContain(closed.requestId);
+    expect(all.map((r) => r.requestId)).not.toContain(declined.requestId);
+    expect((await store.findOpenBySenderIndexed([a], "2026-08-30")).map((r) => r.requestId)).not.toContain(
+      old.requestId,
+    );
+    await expectCode(store.findOpenBySenderIndexed([a], "yesterday"), "BAD_REQUEST");
+  });
+
+  it("concurrent requests of one sender are all listed (FerretDB loses concurrent $addToSet updates)", async () => {
+    const hash = "s".repeat(43);
+    const reqs = Array.from({ length: 12 }, () => newRequest({ senderHash: hash }));
+    await Promise.all(reqs.map((r) => store.insertRequest(r)));
+    const found = await store.findOpenBySenderIndexed([hash], "1970-01-01");
+    expect(found.map((r) => r.requestId).sort()).toEqual(reqs.map((r) => r.requestId).sort());
+  });
+
+  it("the purge unlists deleted requests and leaves no document for a sender with none left", async () => {
+    const gone = "g".repeat(43);
+    const kept = "k".repeat(43);
+    const a = newRequest({ senderHash: gone });
+    const b = newRequest({ senderHash: kept });
+    const c = newRequest({ senderHash: kept });
+    for (const r of [a, b, c]) await store.insertRequest(r);
+    await store.markForShredding(a.requestId);
+    await store.markForShredding(b.requestId);
+    expect(await store.shredExpired(new Date("2026-11-29T00:00:00Z"))).toMatchObject({ deleted: 2 });
+    const col = await senders();
+    expect(await col.findOne({ _id: gone as never })).toBeNull();
+    expect((await col.findOne({ _id: kept as never }))?.requestIds).toEqual([c.requestId]);
+    expect((await store.findOpenBySenderIndexed([kept], "1970-01-01")).map((r) => r.requestId)).toEqual([
+      c.requestId,
+    ]);
+  });
+
+  it("ensureIndexes lists requests stored before the index existed", async () => {
+    const hash = "o".repeat(43);
+    const earlier = [newRequest({ senderHash: hash }), newRequest({ senderHash: hash })];
+    for (const r of earlier) await store.insertRequest(r);
+    const db = (await mongo.client()).db(mongo.dbName);
+    await db.collection("request_senders").drop();
+    expect(await store.findOpenBySenderIndexed([hash], "1970-01-01")).toEqual([]);
+    await ensureIndexes(storage.connection);
+    const found = await store.findOpenBySenderIndexed([hash], "1970-01-01");
+    expect(found.map((r) => r.requestId).sort()).toEqual(earlier.map((r) => r.requestId).sort());
   });
 });
 
