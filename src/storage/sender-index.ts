@@ -29,10 +29,15 @@ export function createSenderIndex(connection: Connection, clock: () => Date = ()
   const update = async (
     senderHash: string,
     change: (ids: readonly string[]) => readonly string[] | null,
+    firstTry: "insert" | "read" = "read",
   ): Promise<void> => {
     const subject = senderSubject(senderHash);
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
-      const current = await Senders.findById(senderHash).lean<RequestSenderDoc>();
+      // A first request of a sender (the usual case) goes straight to the insert below, saving a read.
+      const current =
+        attempt === 0 && firstTry === "insert"
+          ? null
+          : await Senders.findById(senderHash).lean<RequestSenderDoc>();
       const next = change(current?.requestIds ?? []);
       if (next === null) return;
       if (!current) {
@@ -85,7 +90,7 @@ export function createSenderIndex(connection: Connection, clock: () => Date = ()
 
   return {
     add: (senderHash, requestId) =>
-      update(senderHash, (ids) => (ids.includes(requestId) ? null : [...ids, requestId])),
+      update(senderHash, (ids) => (ids.includes(requestId) ? null : [...ids, requestId]), "insert"),
     remove: (senderHash, requestIds) =>
       update(senderHash, (ids) => {
         const next = ids.filter((id) => !requestIds.includes(id));
