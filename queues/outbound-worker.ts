@@ -81,14 +81,13 @@ export function createOutboundWorker(options: OutboundWorkerOptions): Worker<Out
   async function sendWithRetryAfter(address: string, recipient: string, reply: Reply) {
     for (let attempt = 0; ; attempt++) {
       await pacer.waitWhilePaused(recipient);
-      const cost = sender.cost(reply);
-      await pacer.acquire(options.paceKey, cost);
+      const slot = await pacer.acquire(options.paceKey, sender.cost(reply));
       try {
         return await sender.send(address, reply);
       } catch (err) {
         if (err instanceof SendError && err.kind === "rate-limited") {
           // Nothing went out (see ChannelSender): give the slot back to the other recipients' messages.
-          await pacer.release(options.paceKey, cost);
+          await pacer.release(slot);
           if (attempt < 5) {
             // Honour retry_after for this recipient in every process, then try the same message again,
             // so the order of this recipient's messages holds.

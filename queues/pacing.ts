@@ -1,36 +1,37 @@
 import type { Redis } from "ioredis";
 
 /**
- * Cross-process pacing (GCRA): every sender process asks Redis when it may make its next call, so the
- * configured rate holds across all processes (grammY's throttler is per process only). Returns how long
- * to wait, in ms, before the call; the slot is reserved.
+ * Cross-process pacing (GCRA): every sender process asks Redis whether it may make its next call now, so
+ * the configured rate holds across all processes (grammY's throttler is per process only). A slot is taken
+ * only when it is due: returns [1, the new next-allowed time] when taken, or [0, ms to wait] when not yet
+ * due (nothing reserved; ask again then). Taking slots only when due, instead of reserving far ahead, is
+ * what lets a refused call give its slot back exactly (see releaseScript).
  * KEYS: the pacing key  ARGV: nowMs, costMs, maxBurstMs
  */
-const reserveScript = `
+const takeScript = `
 local now = tonumber(ARGV[1])
 local cost = tonumber(ARGV[2])
 local burst = tonumber(ARGV[3])
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 local start = math.max(tat, now - burst)
-redis.call('SET', KEYS[1], tostring(start + cost), 'PX', math.ceil(start + cost - now + 60000))
-local wait = start - now
-if wait < 0 then wait = 0 end
-return math.ceil(wait)
+if start > now then return {0, math.ceil(start - now)} end
+local nextAllowed = tostring(start + cost)
+redis.call('SET', KEYS[1], nextAllowed, 'PX', math.ceil(start + cost - now + 60000))
+return {1, nextAllowed}
 `;
 
 /**
- * Gives back a reserved slot whose call was refused by the provider's rate limit (a 429: nothing was sent,
- * and the provider does not count it as a message). Only time still ahead is returned: the next allowed
- * time moves back by the cost but never before now, so no credit accumulates in the past and the calls
- * that went through stay within the rate and burst.
- * KEYS: the pacing key  ARGV: nowMs, costMs
+ * Gives back the slot of a call the provider refused as rate-limited (a 429: nothing was sent, and the
+ * provider does not count it), but only while no other call has taken a slot since: then the state is
+ * exactly as if the refused call had not been made, and the calls that go through stay within rate and
+ * burst in every window. Once another call took the next slot, the refused slot is in the past and is not
+ * given back (using it later would exceed the rate).
+ * KEYS: the pacing key  ARGV: the next-allowed time the refused call left, the time to restore, nowMs
  */
 const releaseScript = `
-local now = tonumber(ARGV[1])
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tat <= now then return 0 end
-local back = math.max(tat - tonumber(ARGV[2]), now)
-redis.call('SET', KEYS[1], tostring(back), 'PX', math.ceil(back - now + 60000))
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+local back = tonumber(ARGV[2])
+redis.call('SET', KEYS[1], ARGV[2], 'PX', math.max(1, math.ceil(back - tonumber(ARGV[3]) + 60000)))
 return 1
 `;
 
@@ -41,14 +42,22 @@ if tonumber(ARGV[1]) > tat then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2
 return 1
 `;
 
+/** A slot taken by `acquire`, to hand back with `release` if the provider refused the call. */
+export interface PaceSlot {
+  readonly key: string;
+  /** The next-allowed time this slot left behind (as stored), and the one before it. */
+  readonly after: string;
+  readonly before: string;
+}
+
 export interface Pacer {
-  /** Waits until a call costing `units` (messages or SMS segments) may be made, then returns. */
-  acquire(key: string, units?: number): Promise<void>;
+  /** Waits until a call costing `units` (messages or SMS segments) may be made, takes the slot, returns it. */
+  acquire(key: string, units?: number): Promise<PaceSlot>;
   /**
-   * Returns the slot of an acquired call that the provider refused as rate-limited (nothing was sent), so
-   * a 429 does not cost the whole fleet a send. Call it at most once per refused acquisition.
+   * Returns the slot of a call the provider refused as rate-limited (nothing was sent), if no other call
+   * took a slot since; so a 429 usually costs the fleet no send. Resolves whether it was given back.
    */
-  release(key: string, units?: number): Promise<void>;
+  release(slot: PaceSlot): Promise<boolean>;
   /** No call on `key` before `untilMs` (honours a provider's retry_after for that key). */
   pauseUntil(key: string, untilMs: number): Promise<void>;
   /** Waits while `key` is paused. */
@@ -72,13 +81,23 @@ export function createPacer(options: {
   const p = (key: string) => `${options.prefix}:pause:${key}`;
   return {
     async acquire(key, units = 1) {
-      const wait = Number(
-        await options.redis.eval(reserveScript, 1, k(key), clock(), units * unitMs, burstMs),
-      );
-      if (wait > 0) await sleep(wait);
+      const cost = units * unitMs;
+      for (;;) {
+        const [taken, value] = (await options.redis.eval(takeScript, 1, k(key), clock(), cost, burstMs)) as [
+          number,
+          string | number,
+        ];
+        if (Number(taken) === 1) {
+          const after = String(value);
+          return { key, after, before: String(Number(after) - cost) };
+        }
+        await sleep(Math.max(1, Number(value)));
+      }
     },
-    async release(key, units = 1) {
-      await options.redis.eval(releaseScript, 1, k(key), clock(), units * unitMs);
+    async release(slot) {
+      return (
+        (await options.redis.eval(releaseScript, 1, k(slot.key), slot.after, slot.before, clock())) === 1
+      );
     },
     async pauseUntil(key, untilMs) {
       await options.redis.eval(pauseScript, 1, p(key), untilMs, Math.max(1000, untilMs - clock() + 1000));
