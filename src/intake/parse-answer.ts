@@ -12,14 +12,32 @@ export interface ReadableOption {
   words: string[];
 }
 
-const yesWords = ["yes", "y", "yeah", "ok", "oui", "o", "si", "s", "نعم", "ايوه", "اجل", "да", "д", "ага"];
-const noWords = ["no", "n", "non", "nope", "لا", "كلا", "нет", "не", "н"];
+/**
+ * Normalised option words and fixed word lists, computed once: every answer was compared against every
+ * option word of every language, normalising each again (a few percent of an apply's CPU under a burst).
+ * Only flow data is cached here, never what a defender typed.
+ */
+const normalisedWords = new Map<string, string>();
+function normalisedWord(word: string): string {
+  let n = normalisedWords.get(word);
+  if (n === undefined) {
+    n = normalise(word);
+    // Flows are data from a few files; the bound only guards against a flow built from unbounded input.
+    if (normalisedWords.size < 10_000) normalisedWords.set(word, n);
+  }
+  return n;
+}
+
+const yesWords = new Set(
+  ["yes", "y", "yeah", "ok", "oui", "o", "si", "s", "نعم", "ايوه", "اجل", "да", "д", "ага"].map(normalise),
+);
+const noWords = new Set(["no", "n", "non", "nope", "لا", "كلا", "нет", "не", "н"].map(normalise));
 
 /** Reads yes or no: the words of every language, and 1 (yes) / 2 (no). */
 export function readYesNo(text: string): boolean | undefined {
   const n = normalise(text);
-  if (n === "1" || yesWords.map(normalise).includes(n)) return true;
-  if (n === "2" || noWords.map(normalise).includes(n)) return false;
+  if (n === "1" || yesWords.has(n)) return true;
+  if (n === "2" || noWords.has(n)) return false;
   return undefined;
 }
 
@@ -33,10 +51,12 @@ function readIndex(token: string, count: number): number | undefined {
 function byWord(text: string, options: ReadableOption[]): string | undefined {
   const n = normalise(text);
   if (n.length === 0) return undefined;
-  const exact = options.filter((o) => o.id.toLowerCase() === n || o.words.some((w) => normalise(w) === n));
+  const exact = options.filter(
+    (o) => o.id.toLowerCase() === n || o.words.some((w) => normalisedWord(w) === n),
+  );
   if (exact.length === 1) return exact[0]?.id;
   if (n.length < 3) return undefined;
-  const prefix = options.filter((o) => o.words.some((w) => normalise(w).startsWith(n)));
+  const prefix = options.filter((o) => o.words.some((w) => normalisedWord(w).startsWith(n)));
   return prefix.length === 1 ? prefix[0]?.id : undefined;
 }
 
@@ -72,10 +92,12 @@ export function readNumber(text: string): number | undefined {
 }
 
 /** Words that skip an optional text answer, in every language. */
-const skipWords = ["0", "skip", "-", "passer", "sauter", "omitir", "saltar", "تخطي", "пропустить", "нет"];
+const skipWords = new Set(
+  ["0", "skip", "-", "passer", "sauter", "omitir", "saltar", "تخطي", "пропустить", "нет"].map(normalise),
+);
 
 /** True when the defender skips an optional text answer. */
 export function isSkip(text: string): boolean {
   const n = normalise(text);
-  return n === "" ? text.trim() === "-" : skipWords.map(normalise).includes(n);
+  return n === "" ? text.trim() === "-" : skipWords.has(n);
 }
