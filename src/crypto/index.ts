@@ -38,12 +38,14 @@ export {
   sealDataKey,
 } from "./record.js";
 export {
+  libsodiumAgreement,
   openIntake,
   openOutbound,
   openSealedBytes,
   sealBytes,
   sealIntake,
   sealOutbound,
+  type X25519Agreement,
 } from "./seal.js";
 export { cryptoReady } from "./sodium.js";
 export {
