@@ -342,8 +342,10 @@ export function createScreeningWorker(options: ScreeningWorkerOptions): Screenin
     prefix: bullPrefix(options.prefix),
     concurrency: options.concurrency ?? 4,
     autorun: options.autorun ?? true,
-    lockDuration: options.lockDurationMs ?? 30_000,
-    stalledInterval: options.stalledIntervalMs ?? 30_000,
+    // A job takes milliseconds; the lock is renewed at half its duration while the process lives. Short
+    // values bound how long a crashed worker's intake waits: at most lock + interval (25 s, was 60 s).
+    lockDuration: options.lockDurationMs ?? 15_000,
+    stalledInterval: options.stalledIntervalMs ?? 10_000,
     // A job whose worker died twice is more likely to kill the next one than to succeed: fail it visibly.
     maxStalledCount: 2,
   });
