@@ -172,8 +172,11 @@ export function createOutboundWorker(options: OutboundWorkerOptions): Worker<Out
     connection: options.connection,
     prefix: bullPrefix(prefix),
     concurrency: options.concurrency ?? 8,
-    // A job stuck waiting for its predecessor must not look stalled.
-    lockDuration: 60_000,
+    // BullMQ renews an active job's lock every half duration while the process lives, so a job waiting for
+    // its predecessor or a retry_after never looks stalled; short values only bound how long a crashed
+    // worker's reply waits before another worker retries it: at most lock + interval (25 s, was ~90 s).
+    lockDuration: 15_000,
+    stalledInterval: 10_000,
   });
   worker.on("failed", (job, err) => {
     log.warn("outbound.job_failed", {

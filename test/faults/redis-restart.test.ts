@@ -117,7 +117,7 @@ describe("Redis killed (SIGKILL) and restarted on its AOF mid-run", () => {
           ? telegram.messagesTo(Number(s.address)).length > 0
           : twilio.messagesTo(s.address).length > 0;
       // The reply job: `o-<sender>-<entry id>` in the channel's outbound queue, not failed. A job that was
-      // active when Redis died is retried once its lock lapses (the outbound worker's lockDuration is 60 s),
+      // active when Redis died is retried once its lock lapses (the outbound worker's lockDuration is 15 s),
       // so its message may reach the stand-in after this test's time budget: the job is what must exist.
       const replyJob = async (s: Sender) => {
         const queue = `${bullPrefix(pipeline.prefix)}:${outboundQueueName(s.channel)}`;
