@@ -39,6 +39,22 @@ function makeIngress(overrides: Partial<IngressOptions<ConversationState>> = {})
   });
 }
 
+/** An SMS sender (a new one unless given) and a driver that talks to `ingress` as them. */
+function smsConversation(ingress: ReturnType<typeof makeIngress>, who = newSender()) {
+  const { phone, sender } = who;
+  const driver = createIngressDriver({
+    ingress,
+    redis,
+    prefix: env.prefix,
+    queues,
+    keys,
+    channel: "sms",
+    sender,
+    address: phone,
+  });
+  return { phone, sender, driver };
+}
+
 function newSender() {
   const phone = `+2547${randomBytes(4).readUInt32BE(0).toString().padStart(8, "0").slice(0, 8)}`;
   return { phone, sender: lookupHash(keys.serve.lookup, "phone", phone) };
@@ -56,18 +72,8 @@ afterAll(async () => {
 describe("ingress", () => {
   it("takes a defender through the whole default flow to exactly one sealed screening job, with nothing readable in Redis", async () => {
     const ingress = makeIngress();
-    const { phone, sender } = newSender();
+    const { phone, sender, driver } = smsConversation(ingress);
     const canaries = canaryAnswers("full");
-    const driver = createIngressDriver({
-      ingress,
-      redis,
-      prefix: env.prefix,
-      queues,
-      keys,
-      channel: "sms",
-      sender,
-      address: phone,
-    });
     await driver.completeFlow(defaultAnswers(canaries));
 
     const jobs = (await queues.screening.getJobs(["waiting"])).filter((j) => {
@@ -151,16 +157,7 @@ describe("ingress", () => {
       },
     };
     const crashed = makeIngress({ sealing: crashing });
-    const driverA = createIngressDriver({
-      ingress: crashed,
-      redis,
-      prefix: env.prefix,
-      queues,
-      keys,
-      channel: "sms",
-      sender,
-      address: phone,
-    });
+    const driverA = smsConversation(crashed, { phone, sender }).driver;
     await driverA.text("hello");
     await driverA.text("1"); // language: English
     const before = await driverA.state();
@@ -173,16 +170,7 @@ describe("ingress", () => {
     const healthy = makeIngress({ clock: () => later });
     const recovered = await healthy.sweep();
     expect(recovered.recovered).toBeGreaterThanOrEqual(1);
-    const driverB = createIngressDriver({
-      ingress: healthy,
-      redis,
-      prefix: env.prefix,
-      queues,
-      keys,
-      channel: "sms",
-      sender,
-      address: phone,
-    });
+    const driverB = smsConversation(healthy, { phone, sender }).driver;
     const after = await driverB.state();
     expect(before?.answers.consent).toBeUndefined();
     expect(after?.answers.consent).toBe(true);
@@ -220,16 +208,7 @@ describe("ingress", () => {
     expect(results.filter((r) => r === "accepted")).toHaveLength(20);
     expect(results.filter((r) => r === "limited")).toHaveLength(80);
     expect(otherResult).toBe("accepted");
-    const driver = createIngressDriver({
-      ingress,
-      redis,
-      prefix: env.prefix,
-      queues,
-      keys,
-      channel: "sms",
-      sender: flooder.sender,
-      address: flooder.phone,
-    });
+    const { driver } = smsConversation(ingress, flooder);
     const notices = (await driver.turns()).flatMap((t) =>
       t.message.kind === "replies" ? t.message.replies : [],
     );
@@ -238,17 +217,7 @@ describe("ingress", () => {
 
   it("lets an abandoned conversation expire: its state and inbox are gone from Redis", async () => {
     const ingress = makeIngress({ conversationTtlMs: 1000 });
-    const { phone, sender } = newSender();
-    const driver = createIngressDriver({
-      ingress,
-      redis,
-      prefix: env.prefix,
-      queues,
-      keys,
-      channel: "sms",
-      sender,
-      address: phone,
-    });
+    const { sender, driver } = smsConversation(ingress);
     await driver.text("hello");
     const k = ingressKeys(env.prefix);
     expect(await env.redis().exists(k.state(sender))).toBe(1);
@@ -258,17 +227,7 @@ describe("ingress", () => {
 
   it("erases the conversation when the defender confirms delete", async () => {
     const ingress = makeIngress();
-    const { phone, sender } = newSender();
-    const driver = createIngressDriver({
-      ingress,
-      redis,
-      prefix: env.prefix,
-      queues,
-      keys,
-      channel: "sms",
-      sender,
-      address: phone,
-    });
+    const { sender, driver } = smsConversation(ingress);
     const canaries = canaryAnswers("erase");
     await driver.text("hello");
     await driver.text("1");
@@ -316,17 +275,7 @@ describe("ingress", () => {
 
   it("deletes a conversation's inbox once every entry is applied, and keeps its state as raw bytes", async () => {
     const ingress = makeIngress();
-    const { phone, sender } = newSender();
-    const driver = createIngressDriver({
-      ingress,
-      redis,
-      prefix: env.prefix,
-      queues,
-      keys,
-      channel: "sms",
-      sender,
-      address: phone,
-    });
+    const { sender, driver } = smsConversation(ingress);
     await driver.text("hello");
     await driver.text("1");
     const k = ingressKeys(env.prefix);
@@ -341,17 +290,7 @@ describe("ingress", () => {
 
   it("applies an entry whose stream id is not later than the last applied one (Redis's clock stepped back)", async () => {
     const ingress = makeIngress();
-    const { phone, sender } = newSender();
-    const driver = createIngressDriver({
-      ingress,
-      redis,
-      prefix: env.prefix,
-      queues,
-      keys,
-      channel: "sms",
-      sender,
-      address: phone,
-    });
+    const { phone, sender, driver } = smsConversation(ingress);
     await driver.text("hello");
     const before = await driver.state();
     const turnsBefore = await driver.turns();
