@@ -94,6 +94,9 @@ export const webhooksSection: Section = {
     const redis = createRedis(service.redisUrl, "app", "bench-webhooks");
     onCleanup(() => closeRedis(redis));
     const pendingKey = ingressKeys(service.prefix).pending;
+    const caughtUp = async () => {
+      while ((await redis.zcard(pendingKey)) > 0) await new Promise((done) => setTimeout(done, 20));
+    };
     const endToEnd = { telegram: [] as number[], sms: [] as number[] };
     const backlog = { telegram: [] as number[], sms: [] as number[] };
     const peak = (request: AutocannonRequest, channel?: "telegram" | "sms") => async () => {
@@ -105,7 +108,7 @@ export const webhooksSection: Section = {
         requests: [request],
       });
       const left = await redis.zcard(pendingKey);
-      while ((await redis.zcard(pendingKey)) > 0) await new Promise((done) => setTimeout(done, 20));
+      await caughtUp();
       if (channel) {
         failures[channel] += r.non2xx + r.errors + r.timeouts;
         backlog[channel].push(left);
@@ -166,7 +169,7 @@ export const webhooksSection: Section = {
           requests: [request],
         });
         failures[name] += out.non2xx + out.errors + out.timeouts;
-        while ((await redis.zcard(pendingKey)) > 0) await new Promise((done) => setTimeout(done, 20));
+        await caughtUp();
         p50.push(out.latency.p50);
         p99.push(out.latency.p99);
       }

@@ -17,11 +17,13 @@ export function toStored(envelope: string): Buffer {
 const DOT = 0x2e;
 const HEADER_MAX = 64;
 const legacyText = /^[A-Za-z0-9_-]*$/;
+const LEGACY_PROBE = 32;
 
 /**
  * The text envelope back from stored bytes. A value written before this format (base64url text after the
- * header) is returned as it is: raw ciphertext that happens to be all base64url characters is out of
- * reach for any real length (a chance of 4^-n for n bytes).
+ * header) is returned as it is. Only the first 32 bytes are looked at (every read of a conversation goes
+ * through here): raw payloads start with a random nonce, and 32 random bytes that are all base64url
+ * characters have a chance of 4^-32.
  */
 export function fromStored(stored: Buffer): string {
   let dots = 0;
@@ -35,7 +37,7 @@ export function fromStored(stored: Buffer): string {
   if (end < 0) throw new AppError("CRYPTO_MALFORMED", { detail: "envelope header" });
   const header = stored.subarray(0, end).toString("latin1");
   const payload = stored.subarray(end);
-  const asText = payload.toString("latin1");
-  if (payload.length > 16 && legacyText.test(asText)) return header + asText;
+  const prefix = payload.subarray(0, LEGACY_PROBE).toString("latin1");
+  if (payload.length >= LEGACY_PROBE && legacyText.test(prefix)) return header + payload.toString("latin1");
   return header + payload.toString("base64url");
 }

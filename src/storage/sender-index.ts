@@ -3,6 +3,7 @@ import { AppError, isAppError } from "../errors/app-error.js";
 import { type Claim, createClaim, senderSubject } from "./claims.js";
 import { isDuplicateKeyError } from "./duplicate-key.js";
 import { type RequestSenderDoc, requestClaimModel, requestSenderModel } from "./request-model.js";
+import { validatedForInsert } from "./validated.js";
 
 const maxAttempts = 30;
 
@@ -44,10 +45,12 @@ export function createSenderIndex(connection: Connection, clock: () => Date = ()
         if (next.length === 0) return;
         // A new document starts at a version above any its hash had before, so claims left from a deleted
         // predecessor cannot block it.
-        const doc = new Senders({ _id: senderHash, requestIds: [...next], version: clock().getTime() });
-        await doc.validate();
+        const stored = await validatedForInsert(Senders, {
+          _id: senderHash,
+          requestIds: [...next],
+          version: clock().getTime(),
+        });
         try {
-          const stored: Record<string, unknown> = doc.toBSON();
           await Senders.collection.insertOne(stored);
           return;
         } catch (err) {
