@@ -1,6 +1,6 @@
 import type { Message, Update } from "grammy/types";
 import { type Keyring, lookupHash } from "../../src/crypto/index.js";
-import { parseCommand } from "../../src/intake/index.js";
+import { parseCommand, withoutFormatCharacters } from "../../src/intake/index.js";
 import type { Inbound, InboundBody } from "../../src/intake/messages.js";
 import { decodeChoice } from "./callback-data.js";
 
@@ -55,7 +55,7 @@ const deepLinkPayload = /^[A-Za-z0-9_-]{1,64}$/;
  * `parseCommand`, shared with SMS. Unknown slash commands stay text, so the engine answers them.
  */
 export function textBody(text: string): InboundBody {
-  const slash = slashCommand.exec(text.trim());
+  const slash = slashCommand.exec(withoutFormatCharacters(text).trim());
   if (slash && slash[1]?.toLowerCase() === "start") {
     const payload = slash[2]?.trim();
     return payload && deepLinkPayload.test(payload)

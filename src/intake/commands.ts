@@ -1,5 +1,5 @@
 import type { CommandName, Lang } from "./messages.js";
-import { normalise } from "./normalise.js";
+import { normalise, withoutFormatCharacters } from "./normalise.js";
 
 /**
  * Command words, shared by both adapters so a command means the same on Telegram and SMS.
@@ -95,11 +95,11 @@ for (const [command, byLang] of Object.entries(words) as Array<
 
 /**
  * Reads a command from a whole message: bare words ("help", "AIDE", "Atrás") or slash forms ("/help"),
- * in any of the five languages. `lang`, when given, wins if a word means different things in two
- * languages. "/start" is Telegram's start ("start"); a bare START is the SMS opt-in ("unstop").
+ * in any of the five languages, whatever invisible format characters a keyboard added. `lang`, when given,
+ * wins if a word means different things in two languages. "/start" is Telegram's start ("start"); a bare START is the SMS opt-in ("unstop").
  */
 export function parseCommand(text: string, lang?: Lang): CommandName | undefined {
-  const trimmed = text.trim();
+  const trimmed = withoutFormatCharacters(text).trim();
   if (trimmed.length === 0 || trimmed.length > 40) return undefined;
   const slash = trimmed.startsWith("/");
   const bare = slash ? (trimmed.slice(1).split(/[@\s]/)[0] ?? "") : trimmed;

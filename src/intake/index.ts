@@ -23,6 +23,7 @@ export type {
 } from "./flow.js";
 export { defaultFlow } from "./flows/default-flow.js";
 export type { Effect, IntakeRecord } from "./intake-record.js";
+export { withoutFormatCharacters } from "./normalise.js";
 export { promptCatalogue } from "./prompt-catalogue.js";
 export { newIntakeId, referenceFor, referencePattern } from "./reference.js";
 export { doneOptionId } from "./render-step.js";

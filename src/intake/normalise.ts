@@ -16,11 +16,20 @@ export function asciiDigits(text: string): string {
 }
 
 /**
+ * Removes Unicode format characters (category Cf: RLM, LRM, ALM, ZWSP, ZWJ, ZWNJ, BOM, bidi embeddings,
+ * overrides and isolates). RTL keyboards and copy-paste put them before or inside words, invisibly; for
+ * matching they carry nothing. Free-text answers keep them (a Persian ZWNJ is part of the spelling).
+ */
+export function withoutFormatCharacters(text: string): string {
+  return text.replace(/\p{Cf}/gu, "");
+}
+
+/**
  * Lower case, no diacritics (also Arabic hamza seats and harakat), ASCII digits, single spaces,
  * no punctuation at the ends. Used on both sides of every comparison.
  */
 export function normalise(text: string): string {
-  return asciiDigits(text)
+  return asciiDigits(withoutFormatCharacters(text))
     .normalize("NFKD")
     .replace(/\p{M}/gu, "")
     .replace(/\u0640/g, "") // Arabic tatweel
