@@ -8,7 +8,7 @@ import { connectStorage } from "../src/storage/connection.js";
 import type { RoleContext } from "./context.js";
 import { Lifecycle } from "./lifecycle.js";
 import { buildServer } from "./server.js";
-import { buildServices, httpPlugins, startWorkers } from "./wiring.js";
+import { buildServices, httpPlugins, metricsListenerPlugins, startWorkers } from "./wiring.js";
 
 export type Role = "serve" | "work" | "all";
 
@@ -18,6 +18,8 @@ export interface RunningRole {
   readonly server: FastifyInstance;
   /** The address the server listens on, e.g. http://127.0.0.1:3000. */
   readonly address: string;
+  /** The separate `/metrics` listener's address, when `METRICS_PORT` is set. */
+  readonly metricsAddress?: string;
   close(): Promise<void>;
 }
 
@@ -81,10 +83,39 @@ export async function startRole(
     const address = await server.listen({ host: config.http.host, port: options.port ?? config.http.port });
     // The server closes first so no new work arrives while workers drain.
     lifecycle.add({ name: "http", close: () => server.close() });
-    context.log.info("role.started", { port: Number(new URL(address).port) });
-    return { context, server, address, close: () => lifecycle.close() };
+    const metricsAddress = await startMetricsListener(context, services, lifecycle, readiness);
+    context.log.info("role.started", {
+      port: Number(new URL(address).port),
+      metrics: metricsAddress ? Number(new URL(metricsAddress).port) : config.metrics.token ? "token" : "off",
+    });
+    return {
+      context,
+      server,
+      address,
+      ...(metricsAddress ? { metricsAddress } : {}),
+      close: () => lifecycle.close(),
+    };
   } catch (err) {
     await lifecycle.close();
     throw err;
   }
+}
+
+/** `/metrics` on its own listener (monitoring network only), when `METRICS_PORT` is set. */
+async function startMetricsListener(
+  context: RoleContext,
+  services: Awaited<ReturnType<typeof buildServices>>,
+  lifecycle: Lifecycle,
+  readiness: ReturnType<typeof createReadiness>,
+): Promise<string | undefined> {
+  const { metrics } = context.config;
+  if (metrics.port === undefined) return undefined;
+  const server = await buildServer({
+    log: context.log.child({ component: "metrics" }),
+    readiness,
+    plugins: metricsListenerPlugins(context.config, services),
+  });
+  const address = await server.listen({ host: metrics.host, port: metrics.port });
+  lifecycle.add({ name: "metrics-http", close: () => server.close() });
+  return address;
 }

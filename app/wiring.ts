@@ -162,6 +162,25 @@ function ensureIndexesWhenConnected(context: RoleContext): Promise<void> {
 }
 
 /**
+ * `/metrics` on the public listener: only when it has no listener of its own, and then behind its token,
+ * or open in demo mode (loopback, fictional data). Production without a token or a port serves none.
+ */
+function publicMetricsPlugin(config: RoleContext["config"], metrics: Metrics) {
+  if (config.metrics.port !== undefined) return undefined;
+  if (config.metrics.token) return metricsPlugin(metrics.registry, { token: config.metrics.token });
+  return config.mode === "demo" ? metricsPlugin(metrics.registry) : undefined;
+}
+
+/**
+ * `/metrics` alone, for the separate listener `METRICS_PORT` asks for (any role, `work` included).
+ */
+export function metricsListenerPlugins(config: RoleContext["config"], services: Services) {
+  return [
+    metricsPlugin(services.metrics.registry, config.metrics.token ? { token: config.metrics.token } : {}),
+  ];
+}
+
+/**
  * The HTTP parts of `serve` and `all`: channel webhooks, the staff console, /metrics. Each is a Fastify
  * plugin scoped to its own routes.
  */
@@ -171,9 +190,9 @@ export function httpPlugins(
 ): Array<(app: FastifyInstance) => Promise<void> | void> {
   const { config, log } = context;
   const { ingress, serveKeys, queues } = services;
-  const plugins: Array<(app: FastifyInstance) => Promise<void> | void> = [
-    metricsPlugin(services.metrics.registry),
-  ];
+  const plugins: Array<(app: FastifyInstance) => Promise<void> | void> = [];
+  const publicMetrics = publicMetricsPlugin(config, services.metrics);
+  if (publicMetrics) plugins.push(publicMetrics);
   if (!ingress || !serveKeys) return plugins;
 
   if (config.telegram.enabled && config.telegram.mode === "webhook") {

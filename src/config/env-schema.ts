@@ -111,6 +111,26 @@ export const envSchema = z.object({
   INTAKES_PER_SENDER_PER_DAY: positiveInt(3, 1000),
   RATE_GLOBAL_PER_SECOND: positiveInt(300, 100_000),
   RETENTION_DAYS: positiveInt(90, 3650),
+  METRICS_TOKEN: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9._~+/=-]{32,256}$/,
+      "expected 32-256 characters of a random token (e.g. openssl rand -hex 32)",
+    )
+    .optional(),
+  METRICS_HOST: z.string().default("127.0.0.1"),
+  METRICS_PORT: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return undefined;
+      const n = Number(v);
+      if (!/^\d+$/.test(v) || n > 65535) {
+        ctx.addIssue({ code: "custom", message: "expected a TCP port from 0 to 65535 (0 picks a free one)" });
+        return z.NEVER;
+      }
+      return n;
+    }),
   LOG_LEVEL: z
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
       error: "expected one of fatal, error, warn, info, debug, trace, silent",

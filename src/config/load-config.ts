@@ -10,6 +10,11 @@ export interface Config {
   readonly redis: { readonly url: string; readonly prefix: string };
   readonly mongo: { readonly uri: string };
   readonly keysDir: string;
+  /**
+   * `/metrics`: on its own listener when `port` is set (the public one then has none), behind a bearer
+   * token when `token` is set, and on the public listener without a token only in demo mode.
+   */
+  readonly metrics: { readonly token?: string; readonly host: string; readonly port?: number };
   readonly telegram:
     | { readonly enabled: false }
     | {
@@ -90,6 +95,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
     mongo: { uri: e.MONGODB_URI },
     keysDir,
+    metrics: {
+      host: e.METRICS_HOST,
+      ...(e.METRICS_TOKEN ? { token: e.METRICS_TOKEN } : {}),
+      ...(e.METRICS_PORT !== undefined ? { port: e.METRICS_PORT } : {}),
+    },
     telegram,
     twilio,
     conversationTtlHours: e.CONVERSATION_TTL_HOURS,

@@ -74,7 +74,7 @@ export function createConsolePlugin(deps: ConsoleDeps): (app: FastifyInstance) =
 
         scope.addContentTypeParser(
           ["application/csp-report", "application/reports+json"],
-          { parseAs: "string", bodyLimit: 16 * 1024 },
+          { parseAs: "string", bodyLimit: CSP_REPORT_MAX_BYTES },
           (_request, body, done) => {
             try {
               done(null, JSON.parse(String(body)) as unknown);
@@ -134,8 +134,11 @@ export function createConsolePlugin(deps: ConsoleDeps): (app: FastifyInstance) =
           reply.type("text/css; charset=utf-8").send(assets.css),
         );
 
+        // Anonymous by nature (browsers post reports without credentials), so bounded: small bodies, a few
+        // violations per body, and a global budget per minute beyond which reports are dropped unread.
         scope.post("/csp-report", async (request, reply) => {
-          for (const v of cspViolations(request.body)) {
+          for (const v of cspViolations(request.body).slice(0, CSP_VIOLATIONS_PER_REPORT)) {
+            if (!(await withinCspBudget(deps.redis, deps.redisPrefix))) break;
             deps.log.warn("console.csp_violation", { directive: v.directive, blocked: v.blocked });
             await deps.redis.incr(`${deps.redisPrefix}:staff:csp-violations`);
             deps.onCspViolation?.(v);
@@ -150,6 +153,19 @@ export function createConsolePlugin(deps: ConsoleDeps): (app: FastifyInstance) =
       { prefix: "/staff" },
     );
   };
+}
+
+/** A real report is well under 2 KB; larger bodies get 413 before they are parsed. */
+const CSP_REPORT_MAX_BYTES = 4 * 1024;
+const CSP_VIOLATIONS_PER_REPORT = 5;
+const CSP_VIOLATIONS_PER_MINUTE = 60;
+
+/** Takes one unit of the global per-minute budget, atomically; false once it is spent. */
+async function withinCspBudget(redis: ConsoleDeps["redis"], prefix: string): Promise<boolean> {
+  const key = `${prefix}:staff:csp-budget`;
+  const result = await redis.multi().set(key, "0", "EX", 60, "NX").incr(key).exec();
+  const used = Number(result?.[1]?.[1] ?? Number.POSITIVE_INFINITY);
+  return used <= CSP_VIOLATIONS_PER_MINUTE;
 }
 
 /** Reads `report-uri` and Reporting API bodies down to the directive and a coarse label of what was blocked. */
