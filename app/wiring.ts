@@ -29,7 +29,7 @@ import { closeWorker, createScreeningWorker, createTeamKeyResolver } from "../qu
 import { createConsolePlugin } from "../src/console/plugin.js";
 import { cryptoReady, openOutbound } from "../src/crypto/index.js";
 import type { ConversationState } from "../src/intake/index.js";
-import { loadRoleKeys, type ServeKeys, type WorkKeys } from "../src/keys/index.js";
+import { keepLookupEpochCurrent, loadRoleKeys, type ServeKeys, type WorkKeys } from "../src/keys/index.js";
 import type { Log } from "../src/log/index.js";
 import { createMetrics, type Metrics, metricsPlugin } from "../src/metrics/index.js";
 import { createAuditLog } from "../src/storage/audit.js";
@@ -73,6 +73,16 @@ export async function buildServices(context: RoleContext): Promise<Services> {
       : log;
   const serveKeys = context.role !== "work" ? await loadRoleKeys(config.keysDir, "serve", keyLog) : undefined;
   const workKeys = context.role !== "serve" ? await loadRoleKeys(config.keysDir, "work", keyLog) : undefined;
+  // The lookup key moves forward every LOOKUP_EPOCH_DAYS (docs/security.md); both roles' rings follow in place.
+  const lookupEpoch = keepLookupEpochCurrent({
+    dir: config.keysDir,
+    epochDays: config.lookupEpochDays,
+    rings: [serveKeys?.lookup, workKeys?.lookup].filter((r) => r !== undefined),
+    reload: async () => (await loadRoleKeys(config.keysDir, serveKeys ? "serve" : "work", keyLog)).lookup,
+    log,
+  });
+  await lookupEpoch.check();
+  lifecycle.add({ name: "lookup-epoch", close: async () => lookupEpoch.stop() });
   await checkRedisPolicy(context.redis, config.mode, log).catch((err: unknown) => {
     // Production refuses an evicting Redis; an unreachable one is reported by /readyz instead.
     if ((err as { code?: string }).code === "CONFIG_INVALID") throw err;

@@ -111,6 +111,7 @@ export const envSchema = z.object({
   INTAKES_PER_SENDER_PER_DAY: positiveInt(3, 1000),
   RATE_GLOBAL_PER_SECOND: positiveInt(300, 100_000),
   RETENTION_DAYS: positiveInt(90, 3650),
+  LOOKUP_EPOCH_DAYS: positiveInt(30, 3650),
   METRICS_TOKEN: z
     .string()
     .regex(

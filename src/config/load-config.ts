@@ -43,6 +43,8 @@ export interface Config {
     readonly globalPerSecond: number;
   };
   readonly retentionDays: number;
+  /** Days per lookup-key epoch: sender hashes older than two epochs can no longer be linked (docs/security.md). */
+  readonly lookupEpochDays: number;
   readonly logLevel: Env["LOG_LEVEL"];
 }
 
@@ -109,6 +111,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       globalPerSecond: e.RATE_GLOBAL_PER_SECOND,
     },
     retentionDays: e.RETENTION_DAYS,
+    lookupEpochDays: e.LOOKUP_EPOCH_DAYS,
     logLevel: e.LOG_LEVEL,
   });
 }

@@ -28,3 +28,15 @@ export {
   type ServeKeys,
   type WorkKeys,
 } from "./load-role-keys.js";
+export {
+  advanceLookupEpoch,
+  type EpochAdvance,
+  epochKeyId,
+  epochOf,
+  epochOfKeyId,
+  keepLookupEpochCurrent,
+  type LookupEpochKeeper,
+  nextEpochStart,
+  ratchetLookupKey,
+  refreshKeyringInPlace,
+} from "./lookup-epoch.js";

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll } from "vitest";
 import { cryptoReady, generateBoxKeyPair, newKeyId } from "../../src/crypto/index.js";
 import {
+  advanceLookupEpoch,
   generateKeys,
   loadRoleKeys,
   type ServeKeys,
@@ -34,6 +35,9 @@ export async function makeTestKeys(): Promise<TestKeys> {
   const pair = generateBoxKeyPair();
   const keyId = newKeyId();
   setTeamPublicKey(keysDir, keyId, pair.publicKey);
+  // What every process does at start (app/wiring.ts): the lookup key moves to this epoch, so the hashes the
+  // test computes with `serve.lookup` are the ones the service uses.
+  advanceLookupEpoch(keysDir, { epochDays: 30, now: new Date() });
   const log = createLogger({ level: "silent" });
   return {
     dir: keysDir,
