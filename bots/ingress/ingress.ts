@@ -313,6 +313,21 @@ export function createIngress<S>(options: IngressOptions<S>): Ingress {
     return record.lastActivityAt + Math.round(options.conversationTtlMs * 0.75);
   }
 
+  /**
+   * After the lookup key moved to a new epoch, a conversation begun before continues under the hash it started
+   * with (its state is bound to that hash); everything else uses the current one. One EXISTS per message, and
+   * only while the keyring still holds a previous epoch's key.
+   */
+  async function continuingSender(inbound: Inbound): Promise<Inbound> {
+    const { previousSenders: previous = [], ...rest } = inbound;
+    if (previous.length === 0) return rest;
+    if ((await redis.exists(keys.state(rest.sender))) === 1) return rest;
+    for (const sender of previous) {
+      if ((await redis.exists(keys.state(sender))) === 1) return { ...rest, sender };
+    }
+    return rest;
+  }
+
   const background = createDrainQueue({
     concurrency: options.applyConcurrency ?? 8,
     run: drain,
@@ -320,7 +335,8 @@ export function createIngress<S>(options: IngressOptions<S>): Ingress {
   });
 
   return {
-    async accept(inbound) {
+    async accept(received) {
+      const inbound = await continuingSender(received);
       const now = clock();
       const window = Math.floor(now / 60_000);
       const providerHash = sealing.hashProviderId(inbound.channel, inbound.providerId);

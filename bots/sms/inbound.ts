@@ -1,5 +1,5 @@
 import type { Keyring } from "../../src/crypto/index.js";
-import { lookupHash } from "../../src/crypto/index.js";
+import { lookupHashes } from "../../src/crypto/index.js";
 import type { Inbound, InboundBody } from "../../src/intake/messages.js";
 import { type SmsKeyword, smsKeyword } from "./keywords.js";
 import { normalisePhone } from "./phone.js";
@@ -53,7 +53,8 @@ export async function toInbound(form: TwilioForm, deps: ToInboundDeps): Promise<
   if (!sid || !/^(SM|MM)[0-9a-fA-F]{32}$/.test(sid)) return { ok: false, reason: "missing-sid" };
   const e164 = normalisePhone(formValue(form, "From") ?? "", formValue(form, "FromCountry"));
   if (!e164) return { ok: false, reason: "invalid-number" };
-  const sender = lookupHash(deps.lookup, "phone", e164);
+  // Current lookup epoch first; the previous epoch's hash lets a conversation or an opt-out carry across.
+  const [sender = "", ...previousSenders] = lookupHashes(deps.lookup, "phone", e164).map((h) => h.hash);
 
   let body: InboundBody;
   const numMedia = Number.parseInt(formValue(form, "NumMedia") ?? "0", 10);
@@ -66,13 +67,22 @@ export async function toInbound(form: TwilioForm, deps: ToInboundDeps): Promise<
     const optOutType = formValue(form, "OptOutType");
     let keyword: SmsKeyword | undefined = smsKeyword(text, optOutType, false);
     if (!keyword && optOutType?.toUpperCase() === "START") {
-      keyword = smsKeyword(text, optOutType, await deps.isOptedOut(sender));
+      const optedOut = await Promise.all([sender, ...previousSenders].map((h) => deps.isOptedOut(h)));
+      keyword = smsKeyword(text, optOutType, optedOut.some(Boolean));
     }
     body = keyword ? { kind: "command", command: keyword } : { kind: "text", text };
   }
   return {
     ok: true,
     e164,
-    inbound: { channel: "sms", sender, address: e164, providerId: sid, receivedAt: deps.now, body },
+    inbound: {
+      channel: "sms",
+      sender,
+      ...(previousSenders.length > 0 ? { previousSenders } : {}),
+      address: e164,
+      providerId: sid,
+      receivedAt: deps.now,
+      body,
+    },
   };
 }

@@ -1,5 +1,5 @@
 import type { Message, Update } from "grammy/types";
-import { type Keyring, lookupHash } from "../../src/crypto/index.js";
+import { type Keyring, lookupHash, lookupHashes } from "../../src/crypto/index.js";
 import { parseCommand, withoutFormatCharacters } from "../../src/intake/index.js";
 import type { Inbound, InboundBody } from "../../src/intake/messages.js";
 import { decodeChoice } from "./callback-data.js";
@@ -90,7 +90,7 @@ export function normaliseUpdate(update: Update, deps: NormaliseDeps): Normalised
       kind: "inbound",
       inbound: {
         channel: "telegram",
-        sender: lookupHash(deps.lookup, "telegram", String(from.id)),
+        ...senderHashes(deps.lookup, String(from.id)),
         address: String(message.chat.id),
         providerId,
         chatMessageId: message.message_id,
@@ -115,7 +115,7 @@ export function normaliseUpdate(update: Update, deps: NormaliseDeps): Normalised
       kind: "inbound",
       inbound: {
         channel: "telegram",
-        sender: lookupHash(deps.lookup, "telegram", String(query.from.id)),
+        ...senderHashes(deps.lookup, String(query.from.id)),
         address: String(chat.id),
         providerId,
         receivedAt: deps.now,
@@ -125,4 +125,14 @@ export function normaliseUpdate(update: Update, deps: NormaliseDeps): Normalised
     };
   }
   return { kind: "ignored", reason: "unknown-update" };
+}
+
+/** The sender's hash under the current lookup key, and under the previous epoch's (a conversation in progress). */
+function senderHashes(
+  lookup: NormaliseDeps["lookup"],
+  userId: string,
+): { sender: string; previousSenders?: string[] } {
+  const [current, ...previous] = lookupHashes(lookup, "telegram", userId).map((h) => h.hash);
+  const sender = current ?? lookupHash(lookup, "telegram", userId);
+  return previous.length > 0 ? { sender, previousSenders: previous } : { sender };
 }

@@ -33,6 +33,11 @@ export interface Inbound {
   /** Keyed BLAKE2b hash of the sender's channel identity (E.164 number or Telegram user id). */
   sender: string;
   /**
+   * The same identity hashed under the previous lookup epoch's key (docs/security.md): a conversation begun
+   * before the epoch changed continues under the hash it started with.
+   */
+  previousSenders?: readonly string[];
+  /**
    * The raw channel address (Telegram chat id, E.164 number). Held in memory only: it may be written
    * solely inside sealed or encrypted envelopes (conversation state, outbound jobs, the sealed intake).
    */

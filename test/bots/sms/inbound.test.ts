@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { maxSmsText, normaliseSmsText, toInbound } from "../../../bots/sms/inbound.js";
 import { smsKeyword } from "../../../bots/sms/keywords.js";
 import { normalisePhone } from "../../../bots/sms/phone.js";
-import { lookupHash } from "../../../src/crypto/index.js";
+import { lookupHash, lookupHashes } from "../../../src/crypto/index.js";
 import { makeTestKeys } from "../../support/keys.js";
 
 const keys = await makeTestKeys();
@@ -114,6 +114,10 @@ describe("toInbound", () => {
       inbound: {
         channel: "sms",
         sender: lookupHash(keys.serve.lookup, "phone", "+33612345678"),
+        // The test keys are in their first epoch: the generated key is the previous one.
+        previousSenders: lookupHashes(keys.serve.lookup, "phone", "+33612345678")
+          .slice(1)
+          .map((h) => h.hash),
         address: "+33612345678",
         providerId: f.MessageSid,
         receivedAt: 1_700_000_000_000,

@@ -1,7 +1,7 @@
 import type { Update } from "grammy/types";
 import { describe, expect, it } from "vitest";
 import { normaliseUpdate, textBody } from "../../../bots/telegram/normalise-update.js";
-import { lookupHash } from "../../../src/crypto/index.js";
+import { lookupHash, lookupHashes } from "../../../src/crypto/index.js";
 import { makeTestKeys } from "../../support/keys.js";
 
 const keys = await makeTestKeys();
@@ -48,6 +48,10 @@ describe("Telegram normalisation", () => {
       inbound: {
         channel: "telegram",
         sender: lookupHash(keys.serve.lookup, "telegram", String(USER)),
+        // The test keys are in their first epoch: the generated key is the previous one.
+        previousSenders: lookupHashes(keys.serve.lookup, "telegram", String(USER))
+          .slice(1)
+          .map((h) => h.hash),
         address: String(USER),
         providerId: "7000000001:55",
         chatMessageId: 9,
