@@ -2,6 +2,7 @@ import { writeFileSync } from "node:fs";
 import { availableParallelism, cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 import { cryptoSection } from "./crypto.js";
+import { enumerationSection } from "./enumeration.js";
 import { ingressSection } from "./ingress.js";
 import type { BenchResult, Section, SectionContext } from "./lib.js";
 import { pacingSection } from "./pacing.js";
@@ -12,6 +13,7 @@ import { webhooksSection } from "./webhooks.js";
 /** Every bench section, in run order. Later issues add theirs here. */
 const sections: readonly Section[] = [
   cryptoSection,
+  enumerationSection,
   ingressSection,
   webhooksSection,
   screeningSection,
