@@ -33,6 +33,22 @@ const pair = (k: { publicKey: string; secretKey: string }): BoxKeyPair => ({
 });
 const ring = <K>(id: string, key: K): Keyring<K> => ({ current: id, keys: new Map([[id, key]]) });
 
+interface Field {
+  requestId: string;
+  field: string;
+  plaintext: string;
+  envelope: string;
+}
+interface State {
+  conversationId: string;
+  plaintext: string;
+  envelope: string;
+}
+interface Lookup {
+  kind: IdentityKind;
+  identity: string;
+  hash: string;
+}
 interface Sealed {
   name: string;
   intakeId: string;
@@ -67,21 +83,15 @@ describe("envelopes written by the previous implementation open", () => {
     expect(hex(key)).toBe(f.keys.data);
   });
 
-  it.each(f.fields)(
-    "field %#",
-    (x: { requestId: string; field: string; plaintext: string; envelope: string }) => {
-      expect(decryptField(bytes(f.keys.data), x.requestId, x.field, x.envelope)).toBe(x.plaintext);
-    },
-  );
+  it.each(f.fields as Field[])("field %#", (x) => {
+    expect(decryptField(bytes(f.keys.data), x.requestId, x.field, x.envelope)).toBe(x.plaintext);
+  });
 
-  it.each(f.states)(
-    "conversation state %#",
-    (x: { conversationId: string; plaintext: string; envelope: string }) => {
-      expect(decryptState(ring("st1", bytes(f.keys.state.key)), x.conversationId, x.envelope)).toBe(
-        x.plaintext,
-      );
-    },
-  );
+  it.each(f.states as State[])("conversation state %#", (x) => {
+    expect(decryptState(ring("st1", bytes(f.keys.state.key)), x.conversationId, x.envelope)).toBe(
+      x.plaintext,
+    );
+  });
 
   it("a staff member's wrapped personal key and sealed team key", () => {
     const personal = unwrapPersonalKey(bytes(f.keys.unwrap), f.staff.staffId, f.staff.wrappedPersonalKey);
@@ -99,7 +109,7 @@ describe("envelopes written by the previous implementation open", () => {
     expect([hex(keys.authKey), hex(keys.unwrapKey)]).toEqual([d.authKey, d.unwrapKey]);
   });
 
-  it.each(f.lookupHashes)("lookup hash %#", (x: { kind: IdentityKind; identity: string; hash: string }) => {
+  it.each(f.lookupHashes as Lookup[])("lookup hash %#", (x) => {
     expect(lookupHashWith(bytes(f.keys.lookup.key), x.kind, x.identity)).toBe(x.hash);
   });
 });
