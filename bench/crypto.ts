@@ -36,6 +36,7 @@ export const cryptoSection: Section = {
     for (const [label, size] of [
       ["160 B", 160],
       ["4 KB", 4096],
+      ["16 KB (intake bucket)", 16383],
     ] as const) {
       const text = "x".repeat(size);
       const sealed = sealIntake(pub, "intake-1", text);
