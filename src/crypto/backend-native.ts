@@ -7,6 +7,13 @@ import { AEAD_ABYTES, BOX_SEALBYTES, type CryptoBackend } from "./backend.js";
  * is never bundled. Outputs are plain `Uint8Array`s allocated here; long-lived secret keys are copied into
  * `sodium_malloc` memory by `secureCopy`.
  */
+const secureArrays = new WeakSet<ArrayBufferLike>();
+
+/** True when `bytes` lives in memory from `sodium_malloc` (for tests of key loading). */
+export function isSecureMemory(bytes: Uint8Array): boolean {
+  return secureArrays.has(bytes.buffer);
+}
+
 export async function loadBackend(): Promise<CryptoBackend> {
   const s = sodium;
   const encoder = new TextEncoder();
@@ -22,6 +29,7 @@ export async function loadBackend(): Promise<CryptoBackend> {
     secureCopy: (bytes) => {
       const secure = s.sodium_malloc(bytes.length);
       secure.set(bytes);
+      secureArrays.add(secure.buffer);
       return new Uint8Array(secure.buffer, secure.byteOffset, secure.byteLength);
     },
     memzero: (bytes) => s.sodium_memzero(bytes),

@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { CryptoBackend } from "../../../src/crypto/backend.js";
-import { loadBackend as loadNative } from "../../../src/crypto/backend-native.js";
+import { isSecureMemory, loadBackend as loadNative } from "../../../src/crypto/backend-native.js";
 import { loadBackend as loadWasm } from "../../../src/crypto/backend-wasm.js";
+import { makeTestKeys } from "../../support/keys.js";
 
 /** The server (sodium-native) and the staff browser (libsodium.js) must read each other's bytes. */
+const keys = await makeTestKeys();
 const native = await loadNative();
 const wasm = await loadWasm();
 const text = "Мария 👩🏽‍⚖️ مرحبا\u200c x".repeat(20);
@@ -58,8 +60,18 @@ describe("secure memory", () => {
     const key = native.randomBytes(32);
     const secure = native.secureCopy(key);
     expect(secure).toEqual(key);
-    // sodium_malloc memory is its own allocation (guard pages around it), not a slice of the JS heap.
-    expect(secure.buffer).not.toBe(key.buffer);
-    expect(secure.buffer.byteLength).toBe(32);
+    expect(isSecureMemory(secure)).toBe(true);
+    expect(isSecureMemory(key)).toBe(false);
+  });
+
+  it("every secret key a role loads from its key files is in sodium_malloc memory", () => {
+    const secrets = [
+      ...[keys.serve.state, keys.serve.lookup, keys.work.lookup].flatMap((r) => [...r.keys.values()]),
+      ...[keys.work.intake, keys.work.outbound].flatMap((r) => [...r.keys.values()].map((p) => p.secretKey)),
+    ];
+    expect(secrets.length).toBe(5);
+    for (const key of secrets) expect(isSecureMemory(key)).toBe(true);
+    // Public keys are not secret and stay in ordinary memory.
+    expect(isSecureMemory([...keys.serve.intake.keys.values()][0] as Uint8Array)).toBe(false);
   });
 });
