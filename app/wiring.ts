@@ -1,7 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { createIngressEngine } from "../bots/ingress/engine-adapter.js";
 import { createIngress, type Ingress } from "../bots/ingress/ingress.js";
-import { createNativeAgreement } from "../bots/ingress/native-x25519.js";
 import { createIngressSealing } from "../bots/ingress/sealing.js";
 import {
   createSmsSender,
@@ -115,7 +114,6 @@ export async function buildServices(context: RoleContext): Promise<Services> {
                 redis: context.redis,
                 prefix: config.redis.prefix,
                 outbound: serveKeys.outbound,
-                agree: createNativeAgreement(),
               }),
             ),
           }

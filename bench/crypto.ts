@@ -1,4 +1,3 @@
-import { createNativeAgreement } from "../bots/ingress/native-x25519.js";
 import {
   type BoxKeyPair,
   cryptoReady,
@@ -33,11 +32,11 @@ export const cryptoSection: Section = {
     const state = ring(generateSecretKey());
     const lookup = ring(generateSecretKey());
     const dataKey = newDataKey();
-    const native = createNativeAgreement();
     const out: BenchResult[] = [];
     for (const [label, size] of [
       ["160 B", 160],
       ["4 KB", 4096],
+      ["16 KB (intake bucket)", 16383],
     ] as const) {
       const text = "x".repeat(size);
       const sealed = sealIntake(pub, "intake-1", text);
@@ -45,9 +44,6 @@ export const cryptoSection: Section = {
       const fieldCt = encryptField(dataKey, "req-1", "answer", text);
       out.push(
         measureOps(ctx, "crypto", `sealIntake ${label}`, () => sealIntake(pub, "intake-1", text)),
-        measureOps(ctx, "crypto", `sealIntake ${label}, native X25519 (serve role)`, () =>
-          sealIntake(pub, "intake-1", text, native),
-        ),
         measureOps(ctx, "crypto", `openIntake ${label}`, () => openIntake(sec, "intake-1", sealed)),
         measureOps(ctx, "crypto", `encryptState ${label}`, () => encryptState(state, "conv-1", text)),
         measureOps(ctx, "crypto", `decryptState ${label}`, () => decryptState(state, "conv-1", stateCt)),

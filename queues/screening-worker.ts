@@ -12,6 +12,7 @@ import {
 } from "../src/crypto/index.js";
 import { isAppError } from "../src/errors/app-error.js";
 import type { IntakeRecord } from "../src/intake/intake-record.js";
+import { padIntakeJson } from "../src/intake/intake-size.js";
 import type { Log } from "../src/log/index.js";
 import type { Metrics } from "../src/metrics/index.js";
 import { intakeProblems, parseIntake } from "../src/screening/intake-schema.js";
@@ -258,7 +259,10 @@ export function createScreeningWorker(options: ScreeningWorkerOptions): Screenin
       completedDay: intake.completedDay,
       answers: intake.answers,
     };
-    const record = encryptRecord(team, requestId, { [REQUEST_CONTENT_FIELD]: JSON.stringify(content) });
+    // Stored at the one fixed intake size, so the database does not show how much a defender wrote.
+    const record = encryptRecord(team, requestId, {
+      [REQUEST_CONTENT_FIELD]: padIntakeJson(JSON.stringify(content)),
+    });
     const stored = await requests.insertRequest({
       requestId,
       intakeId: intake.intakeId,

@@ -1,11 +1,5 @@
 import type { Redis } from "ioredis";
-import {
-  type BoxKeyPair,
-  type Keyring,
-  openOutbound,
-  sealOutbound,
-  type X25519Agreement,
-} from "../../src/crypto/index.js";
+import { type BoxKeyPair, type Keyring, openOutbound, sealOutbound } from "../../src/crypto/index.js";
 import type { Inbound } from "../../src/intake/messages.js";
 
 /** Telegram lets a bot delete messages of a private chat for 48 hours; ids are kept exactly that long. */
@@ -52,8 +46,6 @@ interface WriterOptions {
   prefix: string;
   /** Outbound public keyring (the serve role's `keys.outbound`). */
   outbound: Keyring<Uint8Array>;
-  /** The X25519 agreement for sealing (the serve role passes the native one; default libsodium). */
-  agree?: X25519Agreement;
   clock?: () => number;
 }
 
@@ -70,7 +62,7 @@ export function createMessageLogWriter(options: WriterOptions): MessageLogWriter
       if (valid.length === 0) return;
       const now = clock();
       const { log } = messageLogKeys(options.prefix, sender);
-      const sealed = sealOutbound(options.outbound, context(sender), JSON.stringify(valid), options.agree);
+      const sealed = sealOutbound(options.outbound, context(sender), JSON.stringify(valid));
       await options.redis
         .multi()
         .zadd(log, now, sealed)

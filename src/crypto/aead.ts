@@ -1,4 +1,5 @@
 import { AppError } from "../errors/app-error.js";
+import { AEAD_ABYTES, AEAD_NPUBBYTES } from "./backend.js";
 import { bindingBytes, formatEnvelope, parseEnvelope } from "./envelope.js";
 import { pad, unpad } from "./padding.js";
 import { lib, randomBytes } from "./sodium.js";
@@ -16,16 +17,10 @@ export function aeadEncrypt(
   message: Uint8Array,
 ): string {
   const s = lib();
-  const nonce = randomBytes(s.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+  const nonce = randomBytes(AEAD_NPUBBYTES);
   const padded = pad(message);
   try {
-    const ct = s.crypto_aead_xchacha20poly1305_ietf_encrypt(
-      padded,
-      bindingBytes(purpose, keyId, context),
-      null,
-      nonce,
-      key,
-    );
+    const ct = s.aeadEncrypt(padded, bindingBytes(purpose, keyId, context), nonce, key);
     const payload = new Uint8Array(nonce.length + ct.length);
     payload.set(nonce, 0);
     payload.set(ct, nonce.length);
@@ -49,14 +44,13 @@ export function aeadDecrypt(
   payload: Uint8Array,
 ): Uint8Array {
   const s = lib();
-  const npub = s.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
-  if (payload.length < npub + s.crypto_aead_xchacha20poly1305_ietf_ABYTES) {
+  const npub = AEAD_NPUBBYTES;
+  if (payload.length < npub + AEAD_ABYTES) {
     throw new AppError("CRYPTO_AUTH", { detail: "too short" });
   }
   let padded: Uint8Array;
   try {
-    padded = s.crypto_aead_xchacha20poly1305_ietf_decrypt(
-      null,
+    padded = s.aeadDecrypt(
       payload.subarray(npub),
       bindingBytes(purpose, keyId, context),
       payload.subarray(0, npub),

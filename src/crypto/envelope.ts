@@ -20,8 +20,7 @@ export function isKeyId(keyId: string): boolean {
 
 /** base64url without padding, the encoding of every payload, hash and key in text. */
 export function toBase64url(bytes: Uint8Array): string {
-  const s = lib();
-  return s.to_base64(bytes, s.base64_variants.URLSAFE_NO_PADDING);
+  return lib().toBase64url(bytes);
 }
 
 /** Strict base64url decoding: rejects padding, other alphabets and non-canonical trailing bits. */
@@ -30,7 +29,7 @@ export function fromBase64url(text: string): Uint8Array {
   if (!base64urlPattern.test(text)) throw new AppError("CRYPTO_MALFORMED", { detail: "payload encoding" });
   let bytes: Uint8Array;
   try {
-    bytes = s.from_base64(text, s.base64_variants.URLSAFE_NO_PADDING);
+    bytes = s.fromBase64url(text);
   } catch (err) {
     throw new AppError("CRYPTO_MALFORMED", { detail: "payload encoding", cause: err });
   }
@@ -75,7 +74,7 @@ export function parseEnvelope(text: unknown, expected: Purpose): ParsedEnvelope 
  */
 export function bindingBytes(purpose: Purpose, keyId: string, context: string): Uint8Array {
   if (context.length === 0) throw new AppError("CRYPTO_MALFORMED", { detail: "empty context" });
-  return lib().from_string(`hrd-intake.${ENVELOPE_VERSION}.${purpose}.${keyId}\u0000${context}`);
+  return lib().utf8(`hrd-intake.${ENVELOPE_VERSION}.${purpose}.${keyId}\u0000${context}`);
 }
 
 /** The context of one field of one record: unambiguous for any ids and field names. */

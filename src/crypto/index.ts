@@ -1,6 +1,7 @@
 /**
  * The crypto core: envelopes, sealing, state and record encryption, lookup hashes, staff key wrapping.
- * Runs unchanged in Node and in the browser (libsodium-wrappers-sumo only, no `node:` imports).
+ * Runs unchanged in Node and in the browser: libsodium through a backend (backend.ts), sodium-native on the
+ * server and libsodium-wrappers-sumo in the browser (the bundler swaps them, package.json "browser").
  * Await `cryptoReady()` once before calling anything else. Format and key map: docs/crypto.md.
  */
 export {
@@ -16,6 +17,7 @@ export {
   generateSecretKey,
   newKeyId,
   publicKeyOf,
+  secureKey,
   wipe,
 } from "./keygen.js";
 export {
@@ -38,14 +40,12 @@ export {
   sealDataKey,
 } from "./record.js";
 export {
-  libsodiumAgreement,
   openIntake,
   openOutbound,
   openSealedBytes,
   sealBytes,
   sealIntake,
   sealOutbound,
-  type X25519Agreement,
 } from "./seal.js";
 export { cryptoReady } from "./sodium.js";
 export {

@@ -3,13 +3,12 @@ import type { BoxKeyPair } from "./types.js";
 
 /** A new random key id: 8 lowercase hex characters. Ids only need to be unique per key name. */
 export function newKeyId(): string {
-  return lib().to_hex(randomBytes(4));
+  return lib().toHex(randomBytes(4));
 }
 
 /** A new X25519 key pair (intake, outbound, team, staff personal). */
 export function generateBoxKeyPair(): BoxKeyPair {
-  const { publicKey, privateKey } = lib().crypto_box_keypair();
-  return { publicKey, secretKey: privateKey };
+  return lib().boxKeyPair();
 }
 
 /** A new 32-byte symmetric key (state, lookup). */
@@ -19,7 +18,20 @@ export function generateSecretKey(): Uint8Array {
 
 /** The X25519 public key of a secret key, to check that a key file's pair belongs together. */
 export function publicKeyOf(secretKey: Uint8Array): Uint8Array {
-  return lib().crypto_scalarmult_base(secretKey);
+  return lib().scalarmultBase(secretKey);
+}
+
+/**
+ * Moves a long-lived secret key (loaded from a key file) into `sodium_malloc` memory on the server (guard
+ * pages, locked, left out of core dumps) and wipes the source; in the browser it is an ordinary copy.
+ */
+export function secureKey(bytes: Uint8Array): Uint8Array {
+  const s = lib();
+  try {
+    return s.secureCopy(bytes);
+  } finally {
+    s.memzero(bytes);
+  }
 }
 
 /** Wipes key material with `sodium.memzero`. Call when a key is no longer needed. */
@@ -29,5 +41,5 @@ export function wipe(...keys: ReadonlyArray<Uint8Array | undefined>): void {
 
 /** Constant-time equality of two byte arrays of equal length (false when lengths differ). */
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && lib().memcmp(a, b);
+  return lib().equal(a, b);
 }

@@ -1,4 +1,5 @@
 import { AppError } from "../errors/app-error.js";
+import { GENERICHASH_KEYBYTES } from "./backend.js";
 import { keyFor, toBase64url } from "./envelope.js";
 import { lib } from "./sodium.js";
 import type { Keyring, LookupHash } from "./types.js";
@@ -33,12 +34,12 @@ export function lookupHashWith(
   identity: string | number | bigint,
 ): LookupHash {
   const s = lib();
-  if (key.length !== s.crypto_generichash_KEYBYTES) {
+  if (key.length !== GENERICHASH_KEYBYTES) {
     throw new AppError("CRYPTO_MALFORMED", { detail: "lookup key length" });
   }
-  const message = s.from_string(`hrd-intake.lookup.v1.${kind}\u0000${normaliseIdentity(kind, identity)}`);
+  const message = s.utf8(`hrd-intake.lookup.v1.${kind}\u0000${normaliseIdentity(kind, identity)}`);
   try {
-    return toBase64url(s.crypto_generichash(32, message, key)) as LookupHash;
+    return toBase64url(s.generichash(32, message, key)) as LookupHash;
   } finally {
     s.memzero(message);
   }

@@ -1,5 +1,6 @@
 import { AppError } from "../errors/app-error.js";
 import { aeadDecrypt, aeadEncrypt, aeadParse } from "./aead.js";
+import { AEAD_KEYBYTES } from "./backend.js";
 import { recordContext } from "./envelope.js";
 import { openSealedBytes, sealBytes, textOf } from "./seal.js";
 import { lib, randomBytes } from "./sodium.js";
@@ -16,8 +17,7 @@ export interface EncryptedRecord<F extends string> {
 
 /** A fresh random 32-byte data key for one request. Wipe it (`wipe`) when done. */
 export function newDataKey(): Uint8Array {
-  const s = lib();
-  return randomBytes(s.crypto_aead_xchacha20poly1305_ietf_KEYBYTES);
+  return randomBytes(AEAD_KEYBYTES);
 }
 
 /** Seals a request's data key to the team public key, bound to the request id. Deleting it crypto-shreds. */
@@ -49,7 +49,7 @@ export function encryptField(
   plaintext: string,
 ): Ciphertext<"field"> {
   checkDataKey(dataKey);
-  const bytes = lib().from_string(plaintext);
+  const bytes = lib().utf8(plaintext);
   try {
     return aeadEncrypt(
       "field",
@@ -117,7 +117,7 @@ export function decryptRecord<F extends string>(
 }
 
 function checkDataKey(key: Uint8Array): void {
-  if (!(key instanceof Uint8Array) || key.length !== lib().crypto_aead_xchacha20poly1305_ietf_KEYBYTES) {
+  if (!(key instanceof Uint8Array) || key.length !== AEAD_KEYBYTES) {
     throw new AppError("CRYPTO_MALFORMED", { detail: "data key length" });
   }
 }

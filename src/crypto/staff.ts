@@ -55,14 +55,13 @@ export function deriveStaffKeys(
   const s = lib();
   if (salt.length !== STAFF_SALT_BYTES) throw new AppError("CRYPTO_MALFORMED", { detail: "salt length" });
   if (passphrase.length === 0) throw new AppError("BAD_REQUEST", { detail: "empty passphrase" });
-  const out = s.crypto_pwhash(
-    64,
-    s.from_string(passphrase.normalize("NFKC")),
-    salt,
-    params.opsLimit,
-    params.memLimit,
-    s.crypto_pwhash_ALG_ARGON2ID13,
-  );
+  const phrase = s.utf8(passphrase.normalize("NFKC"));
+  let out: Uint8Array;
+  try {
+    out = s.argon2id(64, phrase, salt, params.opsLimit, params.memLimit);
+  } finally {
+    s.memzero(phrase);
+  }
   try {
     return { authKey: out.slice(0, 32), unwrapKey: out.slice(32, 64) };
   } finally {
@@ -106,7 +105,7 @@ export function sealTeamKey(
 ): Sealed<"teamkey"> {
   const s = lib();
   checkLength(team.key, "team secret key");
-  const id = s.from_string(team.keyId);
+  const id = s.utf8(team.keyId);
   const message = new Uint8Array(1 + id.length + team.key.length);
   message[0] = id.length;
   message.set(id, 1);
@@ -139,7 +138,7 @@ export function openTeamKey(
   try {
     const idLength = message[0] ?? 0;
     if (message.length !== 1 + idLength + 32) throw new AppError("CRYPTO_MALFORMED", { detail: "team key" });
-    const keyId = s.to_string(message.subarray(1, 1 + idLength));
+    const keyId = s.fromUtf8(message.subarray(1, 1 + idLength));
     const secretKey = message.slice(1 + idLength);
     return { keyId, key: { publicKey: publicKeyOf(secretKey), secretKey } };
   } finally {

@@ -14,7 +14,7 @@ export function encryptState(
   plaintext: string,
 ): Ciphertext<"state"> {
   const key = keyFor(keyring.keys, keyring.current);
-  const bytes = lib().from_string(plaintext);
+  const bytes = lib().utf8(plaintext);
   try {
     return aeadEncrypt("state", keyring.current, key, conversationId, bytes) as Ciphertext<"state">;
   } finally {

@@ -29,6 +29,11 @@ export const errorCodes = {
   WEBHOOK_FORBIDDEN: { status: 403, message: "Webhook signature missing or invalid" },
   BAD_REQUEST: { status: 400, message: "Request is malformed" },
   PAYLOAD_TOO_LARGE: { status: 413, message: "Request body is too large" },
+  INTAKE_TOO_LARGE: {
+    status: 500,
+    message:
+      "The intake is longer than its fixed size bucket; raise INTAKE_PADDED_BYTES or lower answer limits",
+  },
   RATE_LIMITED: { status: 429, message: "Too many requests" },
   NOT_FOUND: { status: 404, message: "Not found" },
   CONFLICT: { status: 409, message: "The record changed since it was read; reload and try again" },

@@ -1,11 +1,12 @@
 import { hasMessage } from "../i18n/translate.js";
 import type { Condition, Flow } from "./flow.js";
+import { INTAKE_PADDED_BYTES, jsonBytes, longestIntake } from "./intake-size.js";
 import { type Lang, langs } from "./messages.js";
 
 /**
  * Checks a flow before it ships: unique ids, a language and a consent step of the right kinds, conditions
  * that only look back at earlier answers, a review before the submit, and every prompt and label present
- * in every language. Returns the problems (ids only, never user text); empty means the flow is sound.
+ * in every language, and answer limits whose longest intake fits the fixed size bucket. Returns the problems (ids only, never user text); empty means the flow is sound.
  */
 export function checkFlow(flow: Flow): string[] {
   const problems: string[] = [];
@@ -48,5 +49,10 @@ export function checkFlow(flow: Flow): string[] {
   if (kinds.at(-1) !== "submit") problems.push("the last step must be the submit");
   if (kinds.indexOf("review") !== kinds.length - 2)
     problems.push("the review must come just before the submit");
+  const longest = jsonBytes(longestIntake(flow));
+  if (longest > INTAKE_PADDED_BYTES)
+    problems.push(
+      `the longest intake (${longest} bytes) exceeds the intake size bucket (${INTAKE_PADDED_BYTES})`,
+    );
   return problems;
 }

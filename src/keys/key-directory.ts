@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fromBase64url, isKeyId, toBase64url } from "../crypto/index.js";
+import { fromBase64url, isKeyId, secureKey, toBase64url } from "../crypto/index.js";
 import { AppError } from "../errors/app-error.js";
 
 /** The service keys `intake keys init` makes; each has its own file and purpose. */
@@ -118,7 +118,7 @@ export function readSecretFile(dir: string, name: ServiceKeyName): Map<string, U
         throw new AppError("KEY_INVALID", { detail: file, cause: err });
       }
       if (bytes.length !== 32) throw new AppError("KEY_INVALID", { detail: file });
-      out.set(keyId, bytes);
+      out.set(keyId, secureKey(bytes));
     }
     return out;
   } finally {
