@@ -242,8 +242,8 @@ export function keepLookupEpochCurrent(options: {
     }
     const stale = options.rings.some((r) => r.current !== advanced.current);
     if (!stale) return false;
-    const fresh = await options.reload();
-    for (const ring of options.rings) refreshKeyringInPlace(ring, copyRing(fresh));
+    // One reload per ring: each gets its own key buffers (in secure memory, as loading puts them there).
+    for (const ring of options.rings) refreshKeyringInPlace(ring, await options.reload());
     options.log.info("keys.lookup_epoch_advanced", {
       keyId: advanced.current,
       dropped: advanced.dropped.length,
@@ -257,8 +257,4 @@ export function keepLookupEpochCurrent(options: {
   }, options.checkEveryMs ?? 3_600_000);
   timer.unref();
   return { check, stop: () => clearInterval(timer) };
-}
-
-function copyRing(ring: Keyring<Uint8Array>): Keyring<Uint8Array> {
-  return { current: ring.current, keys: new Map([...ring.keys].map(([id, k]) => [id, k.slice()])) };
 }

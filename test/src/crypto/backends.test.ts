@@ -69,7 +69,8 @@ describe("secure memory", () => {
       ...[keys.serve.state, keys.serve.lookup, keys.work.lookup].flatMap((r) => [...r.keys.values()]),
       ...[keys.work.intake, keys.work.outbound].flatMap((r) => [...r.keys.values()].map((p) => p.secretKey)),
     ];
-    expect(secrets.length).toBe(5);
+    // state, intake, outbound, and two lookup keys (this epoch's and the previous) in each role.
+    expect(secrets.length).toBe(7);
     for (const key of secrets) expect(isSecureMemory(key)).toBe(true);
     // Public keys are not secret and stay in ordinary memory.
     expect(isSecureMemory([...keys.serve.intake.keys.values()][0] as Uint8Array)).toBe(false);

@@ -2,6 +2,7 @@ import { cpSync, linkSync, mkdtempSync, readdirSync, readFileSync, rmSync } from
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { isSecureMemory } from "../../../src/crypto/backend-native.js";
 import { cryptoReady, lookupHash, lookupHashes, toBase64url } from "../../../src/crypto/index.js";
 import {
   advanceLookupEpoch,
@@ -150,6 +151,8 @@ describe("the lookup key moves forward by epoch (requirement 28)", () => {
       // The same object now hashes under the new epoch, and still knows the previous one.
       expect(lookupHash(ring, "phone", phone)).not.toBe(first);
       expect(lookupHashes(ring, "phone", phone).map((h) => h.hash)).toContain(first);
+      // The refreshed keys are in sodium_malloc memory, like every secret loaded from key files.
+      for (const key of ring.keys.values()) expect(isSecureMemory(key)).toBe(true);
     } finally {
       keeper.stop();
     }
