@@ -29,7 +29,7 @@ import { closeWorker, createScreeningWorker, createTeamKeyResolver } from "../qu
 import { createConsolePlugin } from "../src/console/plugin.js";
 import { cryptoReady, openOutbound } from "../src/crypto/index.js";
 import type { ConversationState } from "../src/intake/index.js";
-import { loadRoleKeys, type ServeKeys, type WorkKeys } from "../src/keys/index.js";
+import { loadRoleKeys, readTeamPins, type ServeKeys, type WorkKeys } from "../src/keys/index.js";
 import type { Log } from "../src/log/index.js";
 import { createMetrics, type Metrics, metricsPlugin } from "../src/metrics/index.js";
 import { createAuditLog } from "../src/storage/audit.js";
@@ -277,7 +277,7 @@ export async function startWorkers(context: RoleContext, services: Services): Pr
     prefix: config.redis.prefix,
     keys,
     requests,
-    teamKey: createTeamKeyResolver({ fromManifest: keys.team, store: staff, log }),
+    teamKey: createTeamKeyResolver({ pins: () => readTeamPins(config.keysDir), store: staff, log }),
     log: log.child({ component: "screening" }),
     metrics: services.metrics,
     // The unique indexes must exist before the first write, or a replay could insert twice.

@@ -217,6 +217,19 @@ function ensureAdmin() {
   return admin;
 }
 
+/**
+ * The screening worker seals only to a team key pinned in the key manifest (security row 27). `intake staff
+ * add` pins the key it makes; a demo database reused with fresh keys needs the database's key pinned again.
+ * Demo only: this confirms without comparing the fingerprint over a second channel, as operators must.
+ */
+function ensureTeamPin() {
+  const manifest = JSON.parse(readFileSync(join(keysDir, "manifest.json"), "utf8"));
+  if (manifest.keys?.team) return;
+  const r = intake(["keys", "pin-team"], "yes\n");
+  if (r.status === 0)
+    say("keys: pinned the database's team key (intake keys pin-team; demo: fingerprint not compared)");
+}
+
 async function waitReady(url, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -236,6 +249,7 @@ try {
   services = await ensureServices({ redisUrl: env.REDIS_URL, mongoUri: env.MONGODB_URI, say });
   ensureKeys();
   const admin = ensureAdmin();
+  ensureTeamPin();
 
   // Both start at once: the stand-ins' addresses are fixed by their ports.
   const standInsReady = new Promise((resolveReady) => {

@@ -38,7 +38,7 @@ function parseArgs(args: readonly string[]): { dir: string | undefined; rest: st
  * The key directory: `--dir`, else KEYS_DIR from the config. Keys commands need no other configuration, so
  * the config is read in demo mode only for the KEYS_DIR default; problems with other variables do not matter.
  */
-function keysDir(io: CommandIo, dir: string | undefined): string | undefined {
+export function keysDir(io: CommandIo, dir: string | undefined): string | undefined {
   if (dir) return resolve(dir);
   try {
     return loadConfig({ ...io.env, INTAKE_MODE: "demo" }).keysDir;
@@ -53,7 +53,7 @@ function keysDir(io: CommandIo, dir: string | undefined): string | undefined {
 }
 
 /** Runs a keys command body, turning expected failures (AppError) into a message and exit code 1. */
-async function guarded(io: CommandIo, body: () => Promise<number>): Promise<number> {
+export async function guarded(io: CommandIo, body: () => Promise<number>): Promise<number> {
   try {
     return await body();
   } catch (err) {

@@ -28,3 +28,11 @@ export {
   type ServeKeys,
   type WorkKeys,
 } from "./load-role-keys.js";
+export {
+  currentPin,
+  isPinned,
+  keyFingerprint,
+  normaliseFingerprint,
+  readTeamPins,
+  type TeamPins,
+} from "./team-pin.js";
