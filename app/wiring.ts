@@ -235,6 +235,7 @@ export function httpPlugins(
       redis: context.redis,
       redisPrefix: config.redis.prefix,
       connection: context.storage.connection,
+      auditKey: serveKeys.audit,
       retentionDays: config.retentionDays,
       cookieSecure: config.http.publicBaseUrl.startsWith("https://"),
       enqueueOutbound: async (job) => {
@@ -269,7 +270,7 @@ export async function startWorkers(context: RoleContext, services: Services): Pr
     connection: context.storage.connection,
     retentionDays: config.retentionDays,
   });
-  const audit = createAuditLog({ connection: context.storage.connection });
+  const audit = createAuditLog({ connection: context.storage.connection, key: keys.audit });
   const staff = createStaffStore(context.storage.connection);
 
   const screening = createScreeningWorker({

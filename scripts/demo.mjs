@@ -176,6 +176,13 @@ function intake(args, input) {
 function ensureKeys() {
   if (existsSync(join(keysDir, "manifest.json"))) {
     say(`keys: reusing ${keysDir}`);
+    // Demo keys made before the audit chain key existed (security row 30) get one now.
+    const manifest = JSON.parse(readFileSync(join(keysDir, "manifest.json"), "utf8"));
+    if (!manifest.keys?.audit) {
+      const g = intake(["keys", "generate", "audit"]);
+      if (g.status !== 0) throw new Error(`intake keys generate audit failed:\n${g.stderr || g.stdout}`);
+      say("keys: added the audit chain key (intake keys generate audit)");
+    }
     return;
   }
   const r = intake(["keys", "init"]);

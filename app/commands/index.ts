@@ -1,4 +1,4 @@
-import { auditVerifyCommand } from "./audit.js";
+import { auditCheckpointCommand, auditVerifyCommand } from "./audit.js";
 import { keysCommands } from "./keys.js";
 import { pinTeamCommand } from "./pin-team.js";
 import { purgeCommand } from "./purge.js";
@@ -16,4 +16,5 @@ export const commands: readonly Command[] = [
   pinTeamCommand,
   purgeCommand,
   auditVerifyCommand,
+  auditCheckpointCommand,
 ];

@@ -2,7 +2,9 @@
  * Key directory (Node only): generation, rotation and per-role loading of the service keys.
  * Format and who holds what: docs/crypto.md.
  */
+export { type AuditKeyring, auditKeyring, loadAuditKey } from "./audit-key.js";
 export {
+  addServiceKey,
   filesByRole,
   generateKeys,
   listPublicKeys,

@@ -1,9 +1,11 @@
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll } from "vitest";
 import { cryptoReady, generateBoxKeyPair, newKeyId } from "../../src/crypto/index.js";
 import {
+  type AuditKeyring,
   generateKeys,
   loadRoleKeys,
   type ServeKeys,
@@ -41,4 +43,14 @@ export async function makeTestKeys(): Promise<TestKeys> {
     work: await loadRoleKeys(keysDir, "work", log),
     team: { keyId, publicKey: pair.publicKey, secretKey: pair.secretKey },
   };
+}
+
+/**
+ * An audit key ring for tests that need no key directory (the audit log's own tests). Its legacy cutoff is
+ * `legacyBefore` (default: now), as if the key had been made then.
+ */
+export function testAuditKey(legacyBefore: Date = new Date()): AuditKeyring {
+  // Not newKeyId(): this works before cryptoReady(). Same shape (8 lowercase hex).
+  const keyId = randomBytes(4).toString("hex");
+  return { current: keyId, keys: new Map([[keyId, new Uint8Array(randomBytes(32))]]), legacyBefore };
 }
