@@ -28,7 +28,13 @@ import { closeWorker, createScreeningWorker, createTeamKeyResolver } from "../qu
 import { createConsolePlugin } from "../src/console/plugin.js";
 import { cryptoReady, openOutbound } from "../src/crypto/index.js";
 import type { ConversationState } from "../src/intake/index.js";
-import { keepLookupEpochCurrent, loadRoleKeys, type ServeKeys, type WorkKeys } from "../src/keys/index.js";
+import {
+  keepLookupEpochCurrent,
+  loadRoleKeys,
+  readTeamPins,
+  type ServeKeys,
+  type WorkKeys,
+} from "../src/keys/index.js";
 import type { Log } from "../src/log/index.js";
 import { createMetrics, type Metrics, metricsPlugin } from "../src/metrics/index.js";
 import { createAuditLog } from "../src/storage/audit.js";
@@ -243,6 +249,7 @@ export function httpPlugins(
       redis: context.redis,
       redisPrefix: config.redis.prefix,
       connection: context.storage.connection,
+      auditKey: serveKeys.audit,
       retentionDays: config.retentionDays,
       cookieSecure: config.http.publicBaseUrl.startsWith("https://"),
       enqueueOutbound: async (job) => {
@@ -277,7 +284,7 @@ export async function startWorkers(context: RoleContext, services: Services): Pr
     connection: context.storage.connection,
     retentionDays: config.retentionDays,
   });
-  const audit = createAuditLog({ connection: context.storage.connection });
+  const audit = createAuditLog({ connection: context.storage.connection, key: keys.audit });
   const staff = createStaffStore(context.storage.connection);
 
   const screening = createScreeningWorker({
@@ -285,7 +292,7 @@ export async function startWorkers(context: RoleContext, services: Services): Pr
     prefix: config.redis.prefix,
     keys,
     requests,
-    teamKey: createTeamKeyResolver({ fromManifest: keys.team, store: staff, log }),
+    teamKey: createTeamKeyResolver({ pins: () => readTeamPins(config.keysDir), store: staff, log }),
     log: log.child({ component: "screening" }),
     metrics: services.metrics,
     // The unique indexes must exist before the first write, or a replay could insert twice.

@@ -13,6 +13,7 @@ import {
 import { isAppError } from "../src/errors/app-error.js";
 import type { IntakeRecord } from "../src/intake/intake-record.js";
 import { padIntakeJson } from "../src/intake/intake-size.js";
+import { currentPin, isPinned, type TeamPins } from "../src/keys/index.js";
 import type { Log } from "../src/log/index.js";
 import type { Metrics } from "../src/metrics/index.js";
 import { intakeProblems, parseIntake } from "../src/screening/intake-schema.js";
@@ -57,6 +58,7 @@ export const screeningFailureReasons = [
   "REQUEST_CONFLICT",
   "STORAGE_UNAVAILABLE",
   "TEAM_KEY_UNAVAILABLE",
+  "TEAM_KEY_UNPINNED",
   "UNEXPECTED",
 ] as const;
 export type ScreeningFailureReason = (typeof screeningFailureReasons)[number];
@@ -205,6 +207,17 @@ export function createScreeningWorker(options: ScreeningWorkerOptions): Screenin
     return { hashes, keyId };
   }
 
+  /** Puts the job back in the delayed set without using an attempt (or retries it when run without a token). */
+  async function waitForTeamKey(
+    job: Job<ScreeningJob>,
+    token: string | undefined,
+    reason: ScreeningFailureReason,
+  ): Promise<never> {
+    if (token === undefined) throw transient(reason);
+    await job.moveToDelayed(Date.now() + teamKeyWaitMs, token);
+    throw new DelayedError();
+  }
+
   async function screenJob(job: Job<ScreeningJob>, token?: string): Promise<ScreeningOutcome> {
     const data = job.data;
     if (
@@ -226,17 +239,22 @@ export function createScreeningWorker(options: ScreeningWorkerOptions): Screenin
     let team: KeyWithId<Uint8Array> | undefined;
     try {
       team = await options.teamKey();
-    } catch {
-      throw transient("TEAM_KEY_UNAVAILABLE");
+    } catch (err) {
+      if (!(err instanceof TeamKeyUnpinnedError)) throw transient("TEAM_KEY_UNAVAILABLE");
+      // Row 27: the database advertises a team key this host has not pinned. Seal nothing; keep the job.
+      log.error("screening.team_key_unpinned", {
+        code: err.code,
+        keyId: err.keyId,
+        reason: "team key in the database is not pinned here: check it, then intake keys pin-team; jobs wait",
+      });
+      return waitForTeamKey(job, token, "TEAM_KEY_UNPINNED");
     }
     if (!team) {
       // No admin exists yet, so nobody could read the request: wait, keeping the sealed intake queued.
       log.warn("screening.team_key_missing", {
         reason: "no team public key yet: run intake staff add --admin; jobs wait",
       });
-      if (token === undefined) throw transient("TEAM_KEY_UNAVAILABLE");
-      await job.moveToDelayed(Date.now() + teamKeyWaitMs, token);
-      throw new DelayedError();
+      return waitForTeamKey(job, token, "TEAM_KEY_UNAVAILABLE");
     }
 
     const { hashes, keyId } = senderHashes(intake);
@@ -402,56 +420,85 @@ function isStorageFault(err: unknown): boolean {
   );
 }
 
+/**
+ * The database advertises a team key that is not pinned on this host (security row 27): nothing is sealed
+ * to it. Either someone with write access to MongoDB inserted their own key, or staff rotated the team key
+ * and this host has not pinned the new one yet (`intake keys pin-team`). Jobs wait; nothing is lost.
+ */
+export class TeamKeyUnpinnedError extends Error {
+  readonly code = "TEAM_KEY_UNPINNED";
+  constructor(readonly keyId: string) {
+    super("TEAM_KEY_UNPINNED");
+    this.name = "TeamKeyUnpinnedError";
+  }
+}
+
 export interface TeamKeyResolverOptions {
-  /** The team public key from the key manifest (`WorkKeys.team`), used when the database has none. */
-  readonly fromManifest?: KeyWithId<Uint8Array> | undefined;
-  /** The database's team keys (the console stores the key the first admin made). */
+  /**
+   * The team public keys pinned on this host, read afresh on each lookup so that `intake keys pin-team`
+   * takes effect without a restart: `() => readTeamPins(keysDir)`.
+   */
+  readonly pins: () => TeamPins | undefined;
+  /** The database's team keys (the console stores the key the first admin made): checked, never trusted. */
   readonly store?: { currentTeamKey(): Promise<TeamKeyRecord | undefined> };
-  /** How long a found key is reused before asking the database again. */
+  /** How long a resolved key is reused before the pins and the database are read again. */
   readonly ttlMs?: number;
-  /** How long "no key yet" is remembered. */
+  /** How long "no key yet" or a refusal is remembered. */
   readonly missingTtlMs?: number;
   readonly log: Log;
   readonly now?: () => number;
 }
 
 /**
- * Resolves the team public key with a small cache: the database's newest key (written by `intake staff add`
- * and the console) wins, else the manifest's. If the database cannot be read, the last key seen (or the
- * manifest's) is used; with none, the error propagates and the job retries.
+ * Resolves the team public key new requests are sealed to: always the key currently pinned on this host
+ * (`manifest.json`, written by `intake staff add --admin` and `intake keys pin-team`), never one that only
+ * the database holds. The database's newest team key is compared with the pins: if it is not pinned (with
+ * the same bytes), the resolver throws TeamKeyUnpinnedError and the worker keeps the job waiting, because a
+ * key the database advertises and this host does not know is either an attack or a rotation away from the
+ * pinned key (which may be retired or compromised) that an operator has not confirmed yet. With no pin and
+ * no database key (before the first admin) it returns undefined. If the database cannot be read, the pinned
+ * key is used; with no pin, the error propagates and the job retries.
  */
 export function createTeamKeyResolver(options: TeamKeyResolverOptions): TeamKeyResolver {
-  const ttlMs = options.ttlMs ?? 60_000;
+  const ttlMs = options.ttlMs ?? 30_000;
   const missingTtlMs = options.missingTtlMs ?? 5_000;
   const now = options.now ?? Date.now;
-  let cached: { key: KeyWithId<Uint8Array> | undefined; until: number } | undefined;
+  let cached:
+    | { key: KeyWithId<Uint8Array> | undefined; refused?: TeamKeyUnpinnedError; until: number }
+    | undefined;
 
   return async () => {
-    if (cached && cached.until > now()) return cached.key;
-    let key = options.fromManifest;
+    if (cached && cached.until > now()) {
+      if (cached.refused) throw cached.refused;
+      return cached.key;
+    }
+    const pins = options.pins();
+    const pinned = currentPin(pins);
     if (options.store) {
+      let record: TeamKeyRecord | undefined;
       try {
-        const record = await options.store.currentTeamKey();
-        if (record) key = decodeTeamKey(record) ?? key;
+        record = await options.store.currentTeamKey();
       } catch (err) {
-        const fallback = cached?.key ?? options.fromManifest;
-        if (!fallback) throw err;
+        if (!pinned) throw err;
         options.log.warn("screening.team_key_lookup_failed", { err: err as Error });
-        return fallback;
+        return pinned;
+      }
+      if (record && !isPinned(pins, record.keyId, decodeTeamKey(record))) {
+        const refused = new TeamKeyUnpinnedError(record.keyId);
+        cached = { key: undefined, refused, until: now() + missingTtlMs };
+        throw refused;
       }
     }
-    cached = { key, until: now() + (key ? ttlMs : missingTtlMs) };
-    return key;
+    cached = { key: pinned, until: now() + (pinned ? ttlMs : missingTtlMs) };
+    return pinned;
   };
+}
 
-  function decodeTeamKey(record: TeamKeyRecord): KeyWithId<Uint8Array> | undefined {
-    try {
-      const key = fromBase64url(record.publicKey);
-      if (key.length === 32) return { keyId: record.keyId, key };
-    } catch {
-      // fall through
-    }
-    options.log.error("screening.team_key_invalid", { keyId: record.keyId });
-    return undefined;
+/** The record's public key bytes; an empty array (never pinned) when it is malformed. */
+function decodeTeamKey(record: TeamKeyRecord): Uint8Array {
+  try {
+    return fromBase64url(record.publicKey);
+  } catch {
+    return new Uint8Array(0);
   }
 }

@@ -176,6 +176,13 @@ function intake(args, input) {
 function ensureKeys() {
   if (existsSync(join(keysDir, "manifest.json"))) {
     say(`keys: reusing ${keysDir}`);
+    // Demo keys made before the audit chain key existed (security row 30) get one now.
+    const manifest = JSON.parse(readFileSync(join(keysDir, "manifest.json"), "utf8"));
+    if (!manifest.keys?.audit) {
+      const g = intake(["keys", "generate", "audit"]);
+      if (g.status !== 0) throw new Error(`intake keys generate audit failed:\n${g.stderr || g.stdout}`);
+      say("keys: added the audit chain key (intake keys generate audit)");
+    }
     return;
   }
   const r = intake(["keys", "init"]);
@@ -217,6 +224,19 @@ function ensureAdmin() {
   return admin;
 }
 
+/**
+ * The screening worker seals only to a team key pinned in the key manifest (security row 27). `intake staff
+ * add` pins the key it makes; a demo database reused with fresh keys needs the database's key pinned again.
+ * Demo only: this confirms without comparing the fingerprint over a second channel, as operators must.
+ */
+function ensureTeamPin() {
+  const manifest = JSON.parse(readFileSync(join(keysDir, "manifest.json"), "utf8"));
+  if (manifest.keys?.team) return;
+  const r = intake(["keys", "pin-team"], "yes\n");
+  if (r.status === 0)
+    say("keys: pinned the database's team key (intake keys pin-team; demo: fingerprint not compared)");
+}
+
 async function waitReady(url, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -236,6 +256,7 @@ try {
   services = await ensureServices({ redisUrl: env.REDIS_URL, mongoUri: env.MONGODB_URI, say });
   ensureKeys();
   const admin = ensureAdmin();
+  ensureTeamPin();
 
   // Both start at once: the stand-ins' addresses are fixed by their ports.
   const standInsReady = new Promise((resolveReady) => {

@@ -1,5 +1,6 @@
-import { auditVerifyCommand } from "./audit.js";
+import { auditCheckpointCommand, auditVerifyCommand } from "./audit.js";
 import { keysCommands } from "./keys.js";
+import { pinTeamCommand } from "./pin-team.js";
 import { purgeCommand } from "./purge.js";
 import { roleCommands } from "./roles.js";
 import { staffAddCommand } from "./staff.js";
@@ -12,6 +13,8 @@ export const commands: readonly Command[] = [
   staffAddCommand,
   telegramSetWebhookCommand,
   ...keysCommands,
+  pinTeamCommand,
   purgeCommand,
   auditVerifyCommand,
+  auditCheckpointCommand,
 ];

@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { ConfigError, loadConfig } from "../../src/config/index.js";
 import { isAppError } from "../../src/errors/app-error.js";
 import {
+  addServiceKey,
   filesByRole,
   generateKeys,
   listPublicKeys,
@@ -38,7 +39,7 @@ function parseArgs(args: readonly string[]): { dir: string | undefined; rest: st
  * The key directory: `--dir`, else KEYS_DIR from the config. Keys commands need no other configuration, so
  * the config is read in demo mode only for the KEYS_DIR default; problems with other variables do not matter.
  */
-function keysDir(io: CommandIo, dir: string | undefined): string | undefined {
+export function keysDir(io: CommandIo, dir: string | undefined): string | undefined {
   if (dir) return resolve(dir);
   try {
     return loadConfig({ ...io.env, INTAKE_MODE: "demo" }).keysDir;
@@ -53,7 +54,7 @@ function keysDir(io: CommandIo, dir: string | undefined): string | undefined {
 }
 
 /** Runs a keys command body, turning expected failures (AppError) into a message and exit code 1. */
-async function guarded(io: CommandIo, body: () => Promise<number>): Promise<number> {
+export async function guarded(io: CommandIo, body: () => Promise<number>): Promise<number> {
   try {
     return await body();
   } catch (err) {
@@ -117,6 +118,33 @@ const rotate: Command = {
   },
 };
 
+const generate: Command = {
+  path: ["keys", "generate"],
+  summary: "Add a service key an existing directory lacks (e.g. audit); refuses to overwrite",
+  usage: `intake keys generate NAME [--dir DIR]   (NAME: ${SERVICE_KEY_NAMES.join(", ")})`,
+  async run(io) {
+    const args = parseArgs(io.args);
+    const name = args.rest[0];
+    if (args.error || args.rest.length !== 1 || !SERVICE_KEY_NAMES.includes(name as ServiceKeyName)) {
+      io.stderr(
+        args.error ??
+          `usage: intake keys generate NAME [--dir DIR]   (NAME: ${SERVICE_KEY_NAMES.join(", ")})`,
+      );
+      return 2;
+    }
+    const dir = keysDir(io, args.dir);
+    if (!dir) return 2;
+    return guarded(io, async () => {
+      const keyId = await addServiceKey(dir, name as ServiceKeyName);
+      const file = `${name}.key`;
+      const roles = (["serve", "work"] as const).filter((r) => filesByRole[r].includes(file));
+      io.stdout(`intake keys: created ${file} in ${dir}; key id ${keyId}`);
+      io.stdout(`Copy ${file} and ${MANIFEST_FILE} to every ${roles.join(" and ")} host, then restart them.`);
+      return 0;
+    });
+  },
+};
+
 const showPublic: Command = {
   path: ["keys", "show-public"],
   summary: "Print key ids and public keys from the manifest (never a secret)",
@@ -143,4 +171,4 @@ const showPublic: Command = {
 };
 
 /** `intake keys ...`: make, rotate and inspect the service key directory. */
-export const keysCommands: Command[] = [init, rotate, showPublic];
+export const keysCommands: Command[] = [init, generate, rotate, showPublic];

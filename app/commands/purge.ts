@@ -1,5 +1,6 @@
 import { purgeRequests } from "../../queues/maintenance.js";
 import { isAppError } from "../../src/errors/app-error.js";
+import { loadAuditKey } from "../../src/keys/index.js";
 import { createLogger } from "../../src/log/index.js";
 import { createAuditLog } from "../../src/storage/audit.js";
 import { connectStorage } from "../../src/storage/connection.js";
@@ -33,7 +34,10 @@ export const purgeCommand: Command = {
         connection: storage.connection,
         retentionDays: config.retentionDays,
       });
-      const audit = createAuditLog({ connection: storage.connection });
+      const audit = createAuditLog({
+        connection: storage.connection,
+        key: await loadAuditKey(config.keysDir),
+      });
       const r = await purgeRequests({ requests, log, audit });
       io.stdout(`shredded ${r.shredded}, deleted ${r.deleted}, referrals deleted ${r.referralsDeleted}`);
       return 0;

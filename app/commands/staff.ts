@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { createStaffFromPassphrase } from "../../src/console/staff-enrolment.js";
 import { cryptoReady, fromBase64url, INTERACTIVE_ARGON2ID, STAFF_ARGON2ID } from "../../src/crypto/index.js";
 import { isAppError } from "../../src/errors/app-error.js";
-import { setTeamPublicKey } from "../../src/keys/index.js";
+import { keyFingerprint, setTeamPublicKey } from "../../src/keys/index.js";
 import { connectStorage } from "../../src/storage/connection.js";
 import { createStaffStore } from "../../src/storage/staff.js";
 import { loadConfigOrReport } from "./roles.js";
@@ -11,8 +11,9 @@ import type { Command, CommandIo } from "./types.js";
 const usage = `usage: intake staff add --name <sign-in name> --admin [--display-name <name>] [--kdf moderate|interactive] < passphrase
 
 Creates the first staff account, which must be an admin: it also makes the team key pair, seals the team
-secret to that admin's personal key at once (it is never written unwrapped) and publishes the team public
-key in the database for the screening worker. The passphrase is read from stdin (one line, at least 12
+secret to that admin's personal key at once (it is never written unwrapped), publishes the team public key
+in the database for the console and pins it in KEYS_DIR/manifest.json for the screening worker (which seals
+only to pinned keys; pin it on other work hosts with intake keys pin-team and the printed fingerprint). The passphrase is read from stdin (one line, at least 12
 characters), so automation can pipe it in. Prints the TOTP secret and otpauth:// URI once: add it to an
 authenticator app, then sign in at /staff. Add further staff in the console (Admin, Staff).`;
 
@@ -75,12 +76,19 @@ export const staffAddCommand: Command = {
         const team = await store.currentTeamKey();
         io.stdout(`created the team key ${team?.keyId ?? ""}: its secret is sealed to this admin only`);
         if (team) {
-          // The database is where the screening worker looks first; the manifest is its fallback.
+          // Row 27: the screening worker seals only to a team key pinned in its key directory, never to one
+          // that is only in the database. This is the bootstrap pin; other hosts use intake keys pin-team.
+          const publicKey = fromBase64url(team.publicKey);
+          io.stdout(`team key fingerprint: ${keyFingerprint(publicKey)} (keep it to compare when pinning)`);
           try {
-            setTeamPublicKey(config.keysDir, team.keyId, fromBase64url(team.publicKey));
-            io.stdout(`published the team public key in ${config.keysDir}`);
+            setTeamPublicKey(config.keysDir, team.keyId, publicKey);
+            io.stdout(
+              `pinned the team public key in ${config.keysDir}: copy manifest.json to every work host`,
+            );
           } catch {
-            io.stdout("no key manifest in KEYS_DIR yet: the team public key is in the database only");
+            io.stdout(
+              "no key manifest in KEYS_DIR yet: the team key is NOT pinned; run intake keys pin-team on each work host",
+            );
           }
         }
       }

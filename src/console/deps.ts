@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import type { Connection } from "mongoose";
 import type { Channel } from "../intake/messages.js";
 import type { Log } from "../log/index.js";
+import type { AuditKeyring } from "../storage/audit-chain.js";
 import type { SessionLimits } from "./sessions.js";
 import type { SlaHours } from "./sla.js";
 
@@ -32,6 +33,8 @@ export interface ConsoleDeps {
   readonly redisPrefix: string;
   /** The service's MongoDB connection; the plugin builds the staff, request, partner and audit stores on it. */
   readonly connection: Connection;
+  /** The audit key ring (`audit.key`, row 30): staff actions are appended to the keyed audit chain. */
+  readonly auditKey: AuditKeyring;
   /** RETENTION_DAYS, for the request store's status changes. */
   readonly retentionDays: number;
   /** Hands a staff reply to the outbound queue unchanged. */

@@ -52,7 +52,7 @@ export function createConsolePlugin(deps: ConsoleDeps): (app: FastifyInstance) =
       staff,
       requests: createRequestStore({ connection: deps.connection, retentionDays: deps.retentionDays }),
       partners: createPartnerStore({ connection: deps.connection }),
-      audit: createAuditLog({ connection: deps.connection }),
+      audit: createAuditLog({ connection: deps.connection, key: deps.auditKey }),
       auditLatest: createAuditReader(deps.connection).latest,
       sessions,
       now,

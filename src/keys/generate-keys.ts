@@ -28,8 +28,8 @@ import {
 
 /** Which role must be given which file: printed by `intake keys init` and documented in docs/crypto.md. */
 export const filesByRole: Readonly<Record<"serve" | "work", readonly string[]>> = {
-  serve: [MANIFEST_FILE, "state.key", "lookup.key"],
-  work: [MANIFEST_FILE, "intake.key", "lookup.key", "outbound.key"],
+  serve: [MANIFEST_FILE, "state.key", "lookup.key", "audit.key"],
+  work: [MANIFEST_FILE, "intake.key", "lookup.key", "outbound.key", "audit.key"],
 };
 
 /**
@@ -63,6 +63,37 @@ export async function generateKeys(
   }
   writeManifest(dir, { format: 1, keys }, true);
   return ids;
+}
+
+/**
+ * Makes one service key that an existing directory lacks (e.g. `audit`, added after the directory was made),
+ * in its own file, and lists it in the manifest. Refuses with KEYS_EXIST if the file or the manifest entry is
+ * already there: use `rotateKey` for a new version of a key that exists.
+ */
+export async function addServiceKey(
+  dir: string,
+  name: ServiceKeyName,
+  now: () => Date = () => new Date(),
+): Promise<string> {
+  await cryptoReady();
+  if (!SERVICE_KEY_NAMES.includes(name)) throw new AppError("BAD_REQUEST", { detail: "unknown key name" });
+  const manifest = readManifest(dir);
+  if (manifest.keys[name] || existsSync(join(dir, secretFileName(name)))) {
+    throw new AppError("KEYS_EXIST", { detail: secretFileName(name) });
+  }
+  const keyId = newKeyId();
+  const secret = newSecret(name);
+  try {
+    writeSecretFile(dir, name, new Map([[keyId, secret.secretKey]]), true);
+  } finally {
+    wipe(secret.secretKey);
+  }
+  const entry: ManifestEntry = {
+    current: keyId,
+    versions: { [keyId]: version(now().toISOString(), secret.publicKey) },
+  };
+  writeManifest(dir, { format: 1, keys: { ...manifest.keys, [name]: entry } });
+  return keyId;
 }
 
 /**

@@ -2,7 +2,9 @@
  * Key directory (Node only): generation, rotation and per-role loading of the service keys.
  * Format and who holds what: docs/crypto.md.
  */
+export { type AuditKeyring, auditKeyring, loadAuditKey } from "./audit-key.js";
 export {
+  addServiceKey,
   filesByRole,
   generateKeys,
   listPublicKeys,
@@ -40,3 +42,11 @@ export {
   ratchetLookupKey,
   refreshKeyringInPlace,
 } from "./lookup-epoch.js";
+export {
+  currentPin,
+  isPinned,
+  keyFingerprint,
+  normaliseFingerprint,
+  readTeamPins,
+  type TeamPins,
+} from "./team-pin.js";

@@ -5,7 +5,7 @@ import { fromBase64url, isKeyId, secureKey, toBase64url } from "../crypto/index.
 import { AppError } from "../errors/app-error.js";
 
 /** The service keys `intake keys init` makes; each has its own file and purpose. */
-export const SERVICE_KEY_NAMES = ["intake", "state", "lookup", "outbound"] as const;
+export const SERVICE_KEY_NAMES = ["intake", "state", "lookup", "outbound", "audit"] as const;
 export type ServiceKeyName = (typeof SERVICE_KEY_NAMES)[number];
 /** Every key the manifest can list: the service keys plus the team public key (added with the first admin). */
 export type KeyName = ServiceKeyName | "team";
@@ -16,6 +16,7 @@ export const keyKinds: Readonly<Record<KeyName, "box" | "secret">> = {
   state: "secret",
   lookup: "secret",
   outbound: "box",
+  audit: "secret",
   team: "box",
 };
 

@@ -11,6 +11,7 @@ import {
 } from "../crypto/index.js";
 import { AppError } from "../errors/app-error.js";
 import type { Log } from "../log/index.js";
+import { type AuditKeyring, auditKeyring } from "./audit-key.js";
 import {
   type KeyName,
   MANIFEST_FILE,
@@ -29,6 +30,8 @@ export interface ServeKeys {
   readonly state: Keyring<Uint8Array>;
   readonly lookup: Keyring<Uint8Array>;
   readonly outbound: Keyring<Uint8Array>;
+  /** Links the audit chain (row 30): the console appends staff actions. */
+  readonly audit: AuditKeyring;
 }
 
 /** What the workers hold: open intakes and outbound jobs, hash identities, seal data keys to the team. */
@@ -37,7 +40,10 @@ export interface WorkKeys {
   readonly intake: Keyring<BoxKeyPair>;
   readonly lookup: Keyring<Uint8Array>;
   readonly outbound: Keyring<BoxKeyPair>;
-  /** The current team public key; undefined until the first admin exists. */
+  /** Links the audit chain (row 30): maintenance appends purges. */
+  readonly audit: AuditKeyring;
+  /** The current team public key at start-up; undefined until the first admin exists. The screening worker
+   * reads the pins afresh (team-pin.ts) rather than this snapshot. */
   readonly team: KeyWithId<Uint8Array> | undefined;
 }
 
@@ -46,8 +52,8 @@ export type KeyRole = RoleKeys["role"];
 
 /** The secret files each role needs; a readable secret outside this list earns a warning. */
 const secretsByRole: Readonly<Record<KeyRole, readonly ServiceKeyName[]>> = {
-  serve: ["state", "lookup"],
-  work: ["intake", "lookup", "outbound"],
+  serve: ["state", "lookup", "audit"],
+  work: ["intake", "lookup", "outbound", "audit"],
 };
 
 /**
@@ -70,12 +76,14 @@ export async function loadRoleKeys(dir: string, role: KeyRole, log: Log): Promis
       state: secretRing(dir, manifest, "state"),
       lookup: secretRing(dir, manifest, "lookup"),
       outbound: publicRing(manifest, "outbound"),
+      audit: auditKeyring(dir, manifest),
     };
     refuseReuse([
       ["intake", keys.intake.keys.values()],
       ["state", keys.state.keys.values()],
       ["lookup", keys.lookup.keys.values()],
       ["outbound", keys.outbound.keys.values()],
+      ["audit", keys.audit.keys.values()],
     ]);
     return keys;
   }
@@ -86,11 +94,13 @@ export async function loadRoleKeys(dir: string, role: KeyRole, log: Log): Promis
     intake: boxRing(dir, manifest, "intake"),
     lookup: secretRing(dir, manifest, "lookup"),
     outbound: boxRing(dir, manifest, "outbound"),
+    audit: auditKeyring(dir, manifest),
     team: team ? { keyId: team.current, key: team.keys.get(team.current) as Uint8Array } : undefined,
   };
   refuseReuse([
     ["intake", [...keys.intake.keys.values()].flatMap((p) => [p.secretKey, p.publicKey])],
     ["lookup", keys.lookup.keys.values()],
+    ["audit", keys.audit.keys.values()],
     ["outbound", [...keys.outbound.keys.values()].flatMap((p) => [p.secretKey, p.publicKey])],
     ["team", team ? team.keys.values() : []],
   ]);

@@ -48,8 +48,10 @@ export const clearFieldAllowList = {
     "details.*",
     "prevHash",
     "hash",
+    "alg",
+    "keyId",
   ],
-  audit_head: ["_id", "seq", "hash"],
+  audit_head: ["_id", "seq", "hash", "keyId", "mac"],
   partners: ["_id", "name", "routes", "active"],
   referrals: ["_id", "requestId", "partnerId", "route", "day", "staffId"],
 } as const satisfies Record<string, readonly string[]>;

@@ -16,6 +16,9 @@ export const auditSchema = new Schema(
     details: { type: Schema.Types.Mixed, required: true, default: {} },
     prevHash: { type: String, required: true },
     hash: { type: String, required: true },
+    // Keyed link (row 30): "hmac-sha256" and the audit key id. Absent on legacy (SHA-256) events.
+    alg: { type: String },
+    keyId: { type: String },
   },
   {
     collection: "audit",
@@ -41,6 +44,9 @@ export const auditHeadSchema = new Schema(
     _id: { type: String, required: true },
     seq: { type: Number, required: true },
     hash: { type: String, required: true },
+    // HMAC of (seq, hash) under the audit key `keyId`: a head moved back by hand no longer verifies.
+    keyId: { type: String },
+    mac: { type: String },
   },
   {
     collection: "audit_head",

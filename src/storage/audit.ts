@@ -1,6 +1,14 @@
-import { createHash } from "node:crypto";
 import type { Connection } from "mongoose";
 import { AppError } from "../errors/app-error.js";
+import {
+  AUDIT_MAC_ALG,
+  type AuditAlg,
+  type AuditKeyring,
+  auditHeadMac,
+  keyedAuditHash,
+  legacyAuditHash,
+  sameHex,
+} from "./audit-chain.js";
 import { type AuditDoc, type AuditHeadDoc, auditHeadModel, auditModel } from "./audit-model.js";
 import { isDuplicateKeyError } from "./duplicate-key.js";
 import { idPattern } from "./request-model.js";
@@ -50,6 +58,10 @@ export interface AuditEvent {
   readonly details: AuditDetails;
   readonly prevHash: string;
   readonly hash: string;
+  /** `hmac-sha256` (keyed, row 30) for every new event; `sha256` for legacy events written before the key. */
+  readonly alg: AuditAlg;
+  /** The audit key that made `hash`; null for legacy events. */
+  readonly keyId: string | null;
 }
 
 /** Result of checking the whole chain. `brokenAt` is the first sequence number that fails. */
@@ -59,10 +71,16 @@ export interface AuditVerification {
   readonly brokenAt?: number;
   /** Hash of the last event checked; record it elsewhere to detect a rewrite of the whole chain later. */
   readonly lastHash?: string;
+  /** Why it failed: a bad event or link, the head record (moved, forged or missing), or a truncation. */
+  readonly reason?: "link" | "head" | "truncated";
+  /** How many legacy (unkeyed) events start the chain, when there are any. */
+  readonly legacy?: number;
 }
 
 export interface AuditLogDeps {
   readonly connection: Connection;
+  /** The audit key ring (src/keys/audit-key.ts, `audit.key`): never stored in MongoDB. */
+  readonly key: AuditKeyring;
   readonly clock?: () => Date;
 }
 
@@ -74,6 +92,8 @@ export interface AuditLog {
   verifyAuditChain(): Promise<AuditVerification>;
   /** Events about one request, oldest first. */
   listForRequest(requestId: string, limit?: number): Promise<readonly AuditEvent[]>;
+  /** The stored hash of event `seq` (to compare with an exported checkpoint), or undefined. */
+  hashAt(seq: number): Promise<string | undefined>;
 }
 
 /** `prevHash` of the first event. */
@@ -86,35 +106,51 @@ const maxAppendAttempts = 200;
 const headId = "head";
 
 /**
- * The SHA-256 of an event: a JSON array of the fields in a fixed order, details as key-sorted pairs, and the
- * previous event's hash, so changing any field of any event, or its position, changes every later link.
+ * The legacy SHA-256 link of an event (see audit-chain.ts): what every event written before the audit key
+ * carries. New events are linked with `keyedAuditHash` instead.
  */
-export function hashAuditEvent(event: Omit<AuditEvent, "hash">): string {
-  const details = Object.keys(event.details)
-    .sort()
-    .map((k) => [k, event.details[k] ?? null]);
-  const canonical = JSON.stringify([
-    event.seq,
-    event.at.toISOString(),
-    event.actor,
-    event.action,
-    event.requestId,
-    details,
-    event.prevHash,
-  ]);
-  return createHash("sha256").update(canonical, "utf8").digest("hex");
+export function hashAuditEvent(event: Omit<AuditEvent, "hash" | "alg" | "keyId">): string {
+  return legacyAuditHash(event);
 }
 
-/** Creates the audit log over `connection`. */
+/** Creates the audit log over `connection`, linking new events with the audit key. */
 export function createAuditLog(deps: AuditLogDeps): AuditLog {
   const Audit = auditModel(deps.connection);
   const Head = auditHeadModel(deps.connection);
   const clock = deps.clock ?? (() => new Date());
+  const key = deps.key;
+
+  function currentKey(): { keyId: string; secret: Uint8Array } {
+    const secret = key.keys.get(key.current);
+    if (!secret) throw new AppError("KEY_MISSING", { detail: "audit.key (current key id)" });
+    return { keyId: key.current, secret };
+  }
+
+  /** True when the event's link is genuine: keyed under a loaded key, or a legacy link before the cutoff. */
+  function linkHolds(event: AuditEvent, keyedSeen: boolean): boolean {
+    if (event.alg === "sha256") {
+      return (
+        !keyedSeen &&
+        event.at.getTime() < key.legacyBefore.getTime() &&
+        sameHex(legacyAuditHash(event), event.hash)
+      );
+    }
+    const secret = event.keyId === null ? undefined : key.keys.get(event.keyId);
+    return secret !== undefined && sameHex(keyedAuditHash(event, event.keyId as string, secret), event.hash);
+  }
+
+  /** True when the head record carries a valid MAC under a loaded audit key. */
+  function headHolds(head: AuditHeadDoc | null): boolean {
+    if (!head || typeof head.keyId !== "string" || typeof head.mac !== "string") return false;
+    const secret = key.keys.get(head.keyId);
+    return secret !== undefined && sameHex(auditHeadMac(head.seq, head.hash, head.keyId, secret), head.mac);
+  }
 
   return {
     append: (input) =>
       guarded(async () => {
         checkInput(input);
+        const { keyId, secret } = currentKey();
         const details = { ...(input.details ?? {}) };
         for (let attempt = 0; attempt < maxAppendAttempts; attempt++) {
           // Read the tail, chain to it, insert under the next seq. The unique seq (and _id) means only one
@@ -131,7 +167,12 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
             details,
             prevHash: tail?.hash ?? genesisHash,
           };
-          const event: AuditEvent = { ...unhashed, hash: hashAuditEvent(unhashed) };
+          const event: AuditEvent = {
+            ...unhashed,
+            hash: keyedAuditHash(unhashed, keyId, secret),
+            alg: AUDIT_MAC_ALG,
+            keyId,
+          };
           try {
             await Audit.create({ _id: event.seq, ...event });
           } catch (err) {
@@ -139,7 +180,7 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
             await sleep(Math.floor(Math.random() * Math.min(50, 2 + attempt * 3)));
             continue;
           }
-          await advanceHead(event.seq, event.hash);
+          await advanceHead(event.seq, event.hash, keyId, secret);
           return event;
         }
         throw new AppError("CONFLICT", { detail: "audit log busy" });
@@ -151,6 +192,9 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
         let expected = 1;
         let prevHash = genesisHash;
         let checked = 0;
+        let legacy = 0;
+        let keyedSeen = false;
+        const counts = () => (legacy > 0 ? { legacy } : {});
         const cursor = Audit.find({}).sort({ seq: 1 }).lean<AuditDoc[]>().cursor({ batchSize: 500 });
         for await (const raw of cursor) {
           const doc = raw as unknown as AuditDoc;
@@ -160,20 +204,47 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
             doc._id === event.seq &&
             event.seq === expected &&
             event.prevHash === prevHash &&
-            hashAuditEvent(event) === event.hash &&
+            linkHolds(event, keyedSeen) &&
             !(head && head.seq === event.seq && head.hash !== event.hash);
           if (!valid) {
             await cursor.close();
-            return { ok: false, checked, brokenAt: expected, lastHash: prevHash };
+            return {
+              ok: false,
+              checked,
+              brokenAt: expected,
+              lastHash: prevHash,
+              reason: "link",
+              ...counts(),
+            };
           }
+          if (event.alg === "sha256") legacy += 1;
+          else keyedSeen = true;
           checked += 1;
           expected += 1;
           prevHash = event.hash;
         }
         // Deleting the newest events leaves no gap; the head records how far the chain had reached.
         if (head && head.seq >= expected)
-          return { ok: false, checked, brokenAt: expected, lastHash: prevHash };
-        return checked === 0 ? { ok: true, checked } : { ok: true, checked, lastHash: prevHash };
+          return {
+            ok: false,
+            checked,
+            brokenAt: expected,
+            lastHash: prevHash,
+            reason: "truncated",
+            ...counts(),
+          };
+        // Once keyed events exist, the head must carry the key's MAC: one moved back (or removed) by hand to
+        // hide a truncation does not.
+        if (keyedSeen && !headHolds(head))
+          return {
+            ok: false,
+            checked,
+            brokenAt: head?.seq ?? expected,
+            lastHash: prevHash,
+            reason: "head",
+            ...counts(),
+          };
+        return checked === 0 ? { ok: true, checked } : { ok: true, checked, lastHash: prevHash, ...counts() };
       }),
 
     listForRequest: (requestId, limit = 200) =>
@@ -184,12 +255,23 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
           .lean<AuditDoc[]>();
         return docs.map(toEvent).filter((e): e is AuditEvent => e !== null);
       }),
+
+    hashAt: (seq) =>
+      guarded(async () => {
+        const doc = await Audit.findById(seq, { hash: 1 }).lean<Pick<AuditDoc, "hash">>();
+        return typeof doc?.hash === "string" ? doc.hash : undefined;
+      }),
   };
 
   /** Moves the head forward (never back on MongoDB; on FerretDB a race may leave it a little behind, which is safe). */
-  async function advanceHead(seq: number, hash: string): Promise<void> {
+  async function advanceHead(seq: number, hash: string, keyId: string, secret: Uint8Array): Promise<void> {
+    const mac = auditHeadMac(seq, hash, keyId, secret);
     try {
-      await Head.updateOne({ _id: headId, seq: { $lt: seq } }, { $set: { seq, hash } }, { upsert: true });
+      await Head.updateOne(
+        { _id: headId, seq: { $lt: seq } },
+        { $set: { seq, hash, keyId, mac } },
+        { upsert: true },
+      );
     } catch (err) {
       // The head is already past `seq` (the upsert's insert met the existing head): nothing to do.
       if (!isDuplicateKeyError(err)) throw err;
@@ -234,6 +316,7 @@ function toEvent(doc: AuditDoc): AuditEvent | null {
     !(auditActions as readonly string[]).includes(doc.action) ||
     typeof doc.prevHash !== "string" ||
     typeof doc.hash !== "string" ||
+    !(doc.alg == null || (doc.alg === AUDIT_MAC_ALG && typeof doc.keyId === "string")) ||
     typeof details !== "object" ||
     details === null ||
     Array.isArray(details)
@@ -249,6 +332,8 @@ function toEvent(doc: AuditDoc): AuditEvent | null {
     details: details as AuditDetails,
     prevHash: doc.prevHash,
     hash: doc.hash,
+    alg: doc.alg == null ? "sha256" : AUDIT_MAC_ALG,
+    keyId: doc.alg == null ? null : (doc.keyId ?? null),
   };
 }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -45,6 +45,10 @@ describe("intake keys", () => {
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/serve.*manifest\.json, state\.key, lookup\.key/);
     expect(first.stdout).toMatch(/work.*manifest\.json, intake\.key, lookup\.key, outbound\.key/);
+    // The audit chain key (row 30) goes to both roles: both append to the same chain.
+    expect(first.stdout).toMatch(/serve.*audit\.key/);
+    expect(first.stdout).toMatch(/work.*audit\.key/);
+    expect(statSync(join(dir, "audit.key")).mode & 0o777).toBe(0o600);
     expect(statSync(join(dir, "intake.key")).mode & 0o777).toBe(0o600);
     const manifest = readFileSync(join(dir, MANIFEST_FILE), "utf8");
     const second = await intake(["keys", "init", "--dir", dir]);
@@ -128,5 +132,32 @@ describe("intake keys", () => {
 
     const shown = await intake(["keys", "show-public", "--dir", dir]);
     expect(shown.stdout.split("\n").filter((l) => l.includes(" intake "))).toHaveLength(2);
+  });
+
+  it("generate adds the audit key to a directory made before it existed; the roles refuse to start without it", async () => {
+    const dir = join(root, "upgrade");
+    expect((await intake(["keys", "init", "--dir", dir])).code).toBe(0);
+    // A directory as `intake keys init` made it before the audit key existed.
+    const manifest = JSON.parse(readFileSync(join(dir, MANIFEST_FILE), "utf8")) as {
+      keys: Record<string, unknown>;
+    };
+    delete manifest.keys.audit;
+    writeFileSync(join(dir, MANIFEST_FILE), JSON.stringify(manifest));
+    unlinkSync(join(dir, "audit.key"));
+    for (const role of ["serve", "work"] as const) {
+      await expect(loadRoleKeys(dir, role, silent)).rejects.toThrow(/intake keys generate audit/);
+    }
+    const made = await intake(["keys", "generate", "audit", "--dir", dir]);
+    expect(made.code, made.stderr).toBe(0);
+    expect(made.stdout).toContain("serve and work");
+    expect(statSync(join(dir, "audit.key")).mode & 0o777).toBe(0o600);
+    const serve = await loadRoleKeys(dir, "serve", silent);
+    const work = await loadRoleKeys(dir, "work", silent);
+    expect(serve.audit.current).toBe(work.audit.current);
+    expect(serve.audit.keys.get(serve.audit.current)).toEqual(work.audit.keys.get(work.audit.current));
+    const again = await intake(["keys", "generate", "audit", "--dir", dir]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain("KEYS_EXIST");
+    expect((await intake(["keys", "generate", "team", "--dir", dir])).code).toBe(2);
   });
 });

@@ -30,7 +30,7 @@ import { asCiphertext, asSealedDataKey } from "../../src/storage/opaque.js";
 import { createPartnerStore, type PartnerStore } from "../../src/storage/partners.js";
 import { createRequestStore, type RequestStore } from "../../src/storage/requests.js";
 import { createStaffStore, type StaffStore } from "../../src/storage/staff.js";
-import type { TestKeys } from "../support/keys.js";
+import { type TestKeys, testAuditKey } from "../support/keys.js";
 
 /** A running console over real Redis and MongoDB, with a movable clock and a recording outbound queue. */
 export interface ConsoleHarness {
@@ -77,6 +77,7 @@ export async function startConsole(opts: {
   const team = await staff.currentTeamKey();
   if (!team) throw new Error("no team key");
   const outbound = outboundPair(opts.keys);
+  const auditKey = opts.keys?.serve.audit ?? testAuditKey();
   const enqueued: ConsoleOutboundJob[] = [];
   const cspViolations: Array<{ directive: string; blocked: string }> = [];
   const log = createLogger({ level: process.env.CONSOLE_TEST_LOG ?? "silent" });
@@ -86,7 +87,7 @@ export async function startConsole(opts: {
     staff,
     requests: createRequestStore({ connection: storage.connection, retentionDays: 90 }),
     partners: createPartnerStore({ connection: storage.connection }),
-    audit: createAuditLog({ connection: storage.connection }),
+    audit: createAuditLog({ connection: storage.connection, key: auditKey }),
     outbound,
     enqueued,
     cspViolations,
@@ -109,6 +110,7 @@ export async function startConsole(opts: {
         redis: opts.redis,
         redisPrefix: opts.prefix,
         connection: storage.connection,
+        auditKey,
         retentionDays: 90,
         enqueueOutbound: async (job) => {
           enqueued.push(job);

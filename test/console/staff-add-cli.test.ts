@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { projectRoot } from "../../src/config/index.js";
 import { cryptoReady, fromBase64url } from "../../src/crypto/index.js";
-import { generateKeys, readManifest } from "../../src/keys/index.js";
+import { generateKeys, keyFingerprint, readManifest } from "../../src/keys/index.js";
 import { useTestMongo } from "../support/isolation.js";
 
 const mongo = useTestMongo();
@@ -70,11 +70,16 @@ describe("intake staff add", () => {
     expect(team.createdBy).toBe(admin._id);
     expect(String(admin.teamKeyId)).toBe(team.keyId);
     expect(Object.keys(team).sort()).toEqual(["_id", "createdAt", "createdBy", "keyId", "publicKey"]);
-    // Published in the manifest too, for the screening worker's fallback.
+    // Pinned in this host's manifest (row 27): the screening worker seals only to a pinned team key.
     const manifest = readManifest(join(keysDir, "keys"));
     expect(manifest.keys.team?.current).toBe(team.keyId);
+    expect(manifest.keys.team?.versions[String(team.keyId)]?.publicKey).toBe(team.publicKey);
     await cryptoReady();
     expect(fromBase64url(String(team.publicKey))).toHaveLength(32);
+    // The fingerprint other hosts compare when they run intake keys pin-team.
+    expect(r.stdout).toContain(
+      `team key fingerprint: ${keyFingerprint(fromBase64url(String(team.publicKey)))}`,
+    );
   }, 120_000);
 
   it("refuses a second account from the CLI (the team secret exists only wrapped for staff)", async () => {

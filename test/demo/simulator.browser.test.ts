@@ -9,8 +9,8 @@ import { type RunningRole, startRole } from "../../app/roles.js";
 import { loadConfig, projectRoot } from "../../src/config/index.js";
 import { createStaffFromPassphrase } from "../../src/console/staff-enrolment.js";
 import { currentTotp } from "../../src/console/totp.js";
-import { cryptoReady, TEST_ARGON2ID } from "../../src/crypto/index.js";
-import { generateKeys } from "../../src/keys/index.js";
+import { cryptoReady, fromBase64url, TEST_ARGON2ID } from "../../src/crypto/index.js";
+import { generateKeys, setTeamPublicKey } from "../../src/keys/index.js";
 import { createLogger } from "../../src/log/index.js";
 import { connectStorage } from "../../src/storage/connection.js";
 import { createStaffStore } from "../../src/storage/staff.js";
@@ -71,6 +71,10 @@ beforeAll(async () => {
     kdf: TEST_ARGON2ID,
   });
   admin = { username: "sim-admin", totpSecret: created.totpSecret };
+  // ...and pinned in the manifest as `intake staff add --admin` does: the screening worker seals only to it.
+  const team = await staff.currentTeamKey();
+  if (!team) throw new Error("no team key");
+  setTeamPublicKey(keysDir, team.keyId, fromBase64url(team.publicKey));
   await storage.close();
 
   const port = await freePort();

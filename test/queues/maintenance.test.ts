@@ -54,7 +54,7 @@ beforeAll(async () => {
   storage = connectStorage(m.uri);
   await storage.ensureIndexes();
   requests = createRequestStore({ connection: storage.connection, retentionDays: 90 });
-  audit = createAuditLog({ connection: storage.connection });
+  audit = createAuditLog({ connection: storage.connection, key: keys.work.audit });
   connection = new Redis(r.url, { maxRetriesPerRequest: null });
   queues = createQueues(connection, r.prefix);
   metrics = createMetrics();
@@ -272,7 +272,13 @@ describe("intake purge (CLI)", () => {
     const out: string[] = [];
     const err: string[] = [];
     const code = await runCli(["purge"], {
-      env: { INTAKE_MODE: "demo", MONGODB_URI: m.uri, REDIS_URL: r.url, LOG_LEVEL: "silent" },
+      env: {
+        INTAKE_MODE: "demo",
+        MONGODB_URI: m.uri,
+        REDIS_URL: r.url,
+        KEYS_DIR: keys.dir,
+        LOG_LEVEL: "silent",
+      },
       stdout: (line) => out.push(line),
       stderr: (line) => err.push(line),
       readStdin: async () => "",

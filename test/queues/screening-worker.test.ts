@@ -7,6 +7,7 @@ import {
   REQUEST_CONTENT_FIELD,
   type RequestContent,
   type ScreeningWorker,
+  TeamKeyUnpinnedError,
 } from "../../queues/screening-worker.js";
 import {
   type BoxKeyPair,
@@ -18,6 +19,7 @@ import {
   toBase64url,
   wipe,
 } from "../../src/crypto/index.js";
+import type { TeamPins } from "../../src/keys/index.js";
 import { createMetrics, type Metrics } from "../../src/metrics/index.js";
 import { connectStorage, type Storage } from "../../src/storage/connection.js";
 import { createRequestStore, type ProtectionRequest, type RequestStore } from "../../src/storage/requests.js";
@@ -270,21 +272,26 @@ describe("screening worker, end to end", () => {
 
 describe("createTeamKeyResolver", () => {
   const silent = captureLog("silent").log;
-  const manifestKey = { keyId: "aaaa0001", key: new Uint8Array(32).fill(1) };
+  const pinnedKey = { keyId: "aaaa0001", key: new Uint8Array(32).fill(1) };
   const dbKey = { keyId: "bbbb0002", key: new Uint8Array(32).fill(2) };
-  const record = {
-    keyId: dbKey.keyId,
-    publicKey: toBase64url(dbKey.key),
+  const recordOf = (k: { keyId: string; key: Uint8Array }) => ({
+    keyId: k.keyId,
+    publicKey: toBase64url(k.key),
     createdAt: new Date(),
     createdBy: "x",
+  });
+  const pinsOf = (...ks: { keyId: string; key: Uint8Array }[]): TeamPins | undefined => {
+    const last = ks.at(-1);
+    return last ? { current: last.keyId, keys: new Map(ks.map((k) => [k.keyId, k.key])) } : undefined;
   };
 
-  it("prefers the database's key, caches it, and falls back to the manifest's", async () => {
+  it("seals to the pinned key, accepts a database key only when it is pinned with the same bytes, and caches", async () => {
     let calls = 0;
-    let current: typeof record | undefined;
+    let current: ReturnType<typeof recordOf> | undefined;
+    let pins = pinsOf(pinnedKey);
     let now = 0;
     const resolve = createTeamKeyResolver({
-      fromManifest: manifestKey,
+      pins: () => pins,
       store: {
         currentTeamKey: async () => {
           calls++;
@@ -296,56 +303,59 @@ describe("createTeamKeyResolver", () => {
       log: silent,
       now: () => now,
     });
-    expect((await resolve())?.keyId).toBe(manifestKey.keyId);
-    current = record;
-    expect((await resolve())?.keyId).toBe(manifestKey.keyId);
+    expect(await resolve()).toEqual(pinnedKey);
+    // A rotation the operator pinned: the database's new key is pinned, so it is used.
+    current = recordOf(dbKey);
+    pins = pinsOf(pinnedKey, dbKey);
+    expect(await resolve()).toEqual(pinnedKey); // cached
     now = 1001;
-    expect(await resolve()).toEqual(dbKey);
     expect(await resolve()).toEqual(dbKey);
     expect(calls).toBe(2);
   });
 
-  it("has no key before the first admin exists, and finds it once the console stores one", async () => {
-    let current: typeof record | undefined;
+  it("refuses a database key that is not pinned, or pinned under its id with other bytes", async () => {
     let now = 0;
+    let pins = pinsOf(pinnedKey);
+    let current = recordOf(dbKey);
     const resolve = createTeamKeyResolver({
+      pins: () => pins,
       store: { currentTeamKey: async () => current },
-      missingTtlMs: 100,
+      ttlMs: 10,
+      missingTtlMs: 10,
       log: silent,
       now: () => now,
     });
-    expect(await resolve()).toBeUndefined();
-    current = record;
-    now = 101;
-    expect(await resolve()).toEqual(dbKey);
+    await expect(resolve()).rejects.toBeInstanceOf(TeamKeyUnpinnedError);
+    await expect(resolve()).rejects.toMatchObject({ code: "TEAM_KEY_UNPINNED", keyId: dbKey.keyId });
+    // Same key id as the pin, different bytes: an id proves nothing.
+    current = recordOf({ keyId: pinnedKey.keyId, key: dbKey.key });
+    now = 100;
+    await expect(resolve()).rejects.toBeInstanceOf(TeamKeyUnpinnedError);
+    // With no pin at all, a database key is refused too (pin it with intake keys pin-team).
+    pins = undefined;
+    current = recordOf(dbKey);
+    now = 200;
+    await expect(resolve()).rejects.toBeInstanceOf(TeamKeyUnpinnedError);
   });
 
-  it("keeps using the last key seen while the database is unreachable, and fails without one", async () => {
-    let fail = false;
-    let now = 0;
+  it("has no key before the first admin exists (no pin, no database key)", async () => {
     const resolve = createTeamKeyResolver({
-      store: {
-        currentTeamKey: async () => {
-          if (fail) throw new Error("down");
-          return record;
-        },
-      },
-      ttlMs: 10,
-      log: silent,
-      now: () => now,
-    });
-    expect(await resolve()).toEqual(dbKey);
-    fail = true;
-    now = 100;
-    expect(await resolve()).toEqual(dbKey);
-    const cold = createTeamKeyResolver({
-      store: {
-        currentTeamKey: async () => {
-          throw new Error("down");
-        },
-      },
+      pins: () => undefined,
+      store: { currentTeamKey: async () => undefined },
       log: silent,
     });
+    expect(await resolve()).toBeUndefined();
+  });
+
+  it("uses the pinned key while the database is unreachable, and fails without one", async () => {
+    const down = {
+      currentTeamKey: async () => {
+        throw new Error("down");
+      },
+    };
+    const resolve = createTeamKeyResolver({ pins: () => pinsOf(pinnedKey), store: down, log: silent });
+    expect(await resolve()).toEqual(pinnedKey);
+    const cold = createTeamKeyResolver({ pins: () => undefined, store: down, log: silent });
     await expect(cold()).rejects.toThrow();
   });
 });

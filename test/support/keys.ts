@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -5,6 +6,7 @@ import { afterAll } from "vitest";
 import { cryptoReady, generateBoxKeyPair, newKeyId } from "../../src/crypto/index.js";
 import {
   advanceLookupEpoch,
+  type AuditKeyring,
   generateKeys,
   loadRoleKeys,
   type ServeKeys,
@@ -45,4 +47,14 @@ export async function makeTestKeys(): Promise<TestKeys> {
     work: await loadRoleKeys(keysDir, "work", log),
     team: { keyId, publicKey: pair.publicKey, secretKey: pair.secretKey },
   };
+}
+
+/**
+ * An audit key ring for tests that need no key directory (the audit log's own tests). Its legacy cutoff is
+ * `legacyBefore` (default: now), as if the key had been made then.
+ */
+export function testAuditKey(legacyBefore: Date = new Date()): AuditKeyring {
+  // Not newKeyId(): this works before cryptoReady(). Same shape (8 lowercase hex).
+  const keyId = randomBytes(4).toString("hex");
+  return { current: keyId, keys: new Map([[keyId, new Uint8Array(randomBytes(32))]]), legacyBefore };
 }

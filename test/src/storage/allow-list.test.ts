@@ -11,6 +11,7 @@ import { asCiphertext, envelopePattern } from "../../../src/storage/opaque.js";
 import { createPartnerStore } from "../../../src/storage/partners.js";
 import { createRequestStore } from "../../../src/storage/requests.js";
 import { useTestMongo } from "../../support/isolation.js";
+import { testAuditKey } from "../../support/keys.js";
 import { fakeEnvelope, newRequest } from "./fixtures.js";
 
 const mongo = useTestMongo();
@@ -44,7 +45,7 @@ describe("stored fields", () => {
   it("every field of every stored document is on the allow-list, and content fields hold envelopes only", async () => {
     const requests = createRequestStore({ connection: storage.connection, retentionDays: 90 });
     const partners = createPartnerStore({ connection: storage.connection });
-    const audit = createAuditLog({ connection: storage.connection });
+    const audit = createAuditLog({ connection: storage.connection, key: testAuditKey() });
 
     // Exercise every write path, so every field that can exist does.
     const a = newRequest({ urgency: "emergency", reasons: ["danger_now"], routes: ["temporary_relocation"] });

@@ -1,10 +1,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { isAppError } from "../../../src/errors/app-error.js";
-import { createAuditLog, genesisHash, hashAuditEvent } from "../../../src/storage/audit.js";
+import { createAuditLog, genesisHash } from "../../../src/storage/audit.js";
+import { keyedAuditHash } from "../../../src/storage/audit-chain.js";
 import { connectStorage, type Storage } from "../../../src/storage/connection.js";
 import { useTestMongo } from "../../support/isolation.js";
+import { testAuditKey } from "../../support/keys.js";
 
 const mongo = useTestMongo();
+const key = testAuditKey();
 let storage: Storage;
 
 beforeAll(async () => {
@@ -24,7 +27,7 @@ const auditCollection = async () =>
   (await mongo.client()).db(mongo.dbName).collection<{ _id: number }>("audit");
 
 async function seed(n: number) {
-  const log = createAuditLog({ connection: storage.connection });
+  const log = createAuditLog({ connection: storage.connection, key });
   const actions = ["view", "decrypt", "status", "assign", "note"] as const;
   for (let i = 0; i < n; i++) {
     await log.append({
@@ -45,7 +48,12 @@ describe("audit log", () => {
     const first = events[0];
     expect(first?.seq).toBe(1);
     expect(first?.prevHash).toBe(genesisHash);
-    expect(first && hashAuditEvent(first)).toBe(first?.hash);
+    // Keyed link (row 30): HMAC-SHA256 under the current audit key.
+    expect(first?.alg).toBe("hmac-sha256");
+    expect(first?.keyId).toBe(key.current);
+    expect(first && keyedAuditHash(first, key.current, key.keys.get(key.current) as Uint8Array)).toBe(
+      first?.hash,
+    );
     const second = (await log.listForRequest("req1"))[0];
     expect(second?.prevHash).toBe(first?.hash);
     const result = await log.verifyAuditChain();
@@ -54,7 +62,7 @@ describe("audit log", () => {
   });
 
   it("an empty log verifies", async () => {
-    expect(await createAuditLog({ connection: storage.connection }).verifyAuditChain()).toEqual({
+    expect(await createAuditLog({ connection: storage.connection, key }).verifyAuditChain()).toEqual({
       ok: true,
       checked: 0,
     });
@@ -93,7 +101,7 @@ describe("audit log", () => {
   });
 
   it("30 concurrent appends keep one valid chain with no gaps or forks", async () => {
-    const log = createAuditLog({ connection: storage.connection });
+    const log = createAuditLog({ connection: storage.connection, key });
     const events = await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
         log.append({ actor: `staff${i}`, action: "view", requestId: `r${i}` }),
@@ -106,7 +114,7 @@ describe("audit log", () => {
   });
 
   it("refuses free text in details, unknown actions and non-id actors, without echoing values", async () => {
-    const log = createAuditLog({ connection: storage.connection });
+    const log = createAuditLog({ connection: storage.connection, key });
     const attempts = [
       log.append({ actor: "staff1", action: "note", details: { text: "Canary said hello" } }),
       log.append({ actor: "staff1", action: "gossip" as never }),
