@@ -17,11 +17,8 @@ export const enumerationSection: Section = {
     const key = generateSecretKey();
     const out: BenchResult[] = [];
     let n = 0;
-    const test = measureOps(
-      ctx,
-      "enumeration",
-      "test one phone number (keyed BLAKE2b, one core)",
-      () => lookupHashWith(key, "phone", `+2547${String(10_000_000 + (n++ % 89_999_999))}`),
+    const test = measureOps(ctx, "enumeration", "test one phone number (keyed BLAKE2b, one core)", () =>
+      lookupHashWith(key, "phone", `+2547${String(10_000_000 + (n++ % 89_999_999))}`),
     );
     out.push(test);
     const seconds = 1e8 / test.value;

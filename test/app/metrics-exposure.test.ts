@@ -9,7 +9,7 @@ import { mongoUriFor, testRedisUrl } from "../support/services.js";
 // the public listener; a production deployment that configures neither serves none.
 const silent = createLogger({ level: "silent" });
 const keys = await makeTestKeys();
-const token = "m".repeat(20) + "0123456789abcdef0123";
+const token = `${"m".repeat(20)}0123456789abcdef0123`;
 let running: RunningRole | undefined;
 
 afterEach(async () => {

@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { afterAll } from "vitest";
 import { cryptoReady, generateBoxKeyPair, newKeyId } from "../../src/crypto/index.js";
 import {
-  advanceLookupEpoch,
   type AuditKeyring,
+  advanceLookupEpoch,
   generateKeys,
   loadRoleKeys,
   type ServeKeys,
