@@ -160,7 +160,9 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
             .lean<Pick<AuditDoc, "seq" | "hash">>();
           const unhashed = {
             seq: (tail?.seq ?? 0) + 1,
-            at: clock(),
+            // Minute precision (requirement 31): enough to account for staff, and it does not record the
+            // exact moment a defender's action (a delete) reached us.
+            at: toMinute(clock()),
             actor: input.actor,
             action: input.action,
             requestId: input.requestId ?? null,
@@ -339,4 +341,9 @@ function toEvent(doc: AuditDoc): AuditEvent | null {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A time at rest, truncated to the minute. */
+function toMinute(at: Date): Date {
+  return new Date(Math.floor(at.getTime() / 60_000) * 60_000);
 }

@@ -61,6 +61,15 @@ describe("audit log", () => {
     expect(result.brokenAt).toBeUndefined();
   });
 
+  it("stores times to the minute, never the exact moment (requirement 31)", async () => {
+    const at = new Date(Date.UTC(2026, 11, 4, 10, 17, 42, 123));
+    const log = createAuditLog({ connection: storage.connection, key, clock: () => at });
+    await log.append({ actor: "system", action: "delete", requestId: "reqm", details: { by: "defender" } });
+    const raw = await (await auditCollection()).findOne({});
+    expect((raw as unknown as { at: Date }).at.toISOString()).toBe("2026-12-04T10:17:00.000Z");
+    expect((await log.verifyAuditChain()).ok).toBe(true);
+  });
+
   it("an empty log verifies", async () => {
     expect(await createAuditLog({ connection: storage.connection, key }).verifyAuditChain()).toEqual({
       ok: true,
