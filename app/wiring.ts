@@ -236,6 +236,7 @@ export function httpPlugins(
       redisPrefix: config.redis.prefix,
       connection: context.storage.connection,
       retentionDays: config.retentionDays,
+      erasureKeys: context.storage.erasureKeys,
       cookieSecure: config.http.publicBaseUrl.startsWith("https://"),
       enqueueOutbound: async (job) => {
         await queues[outboundQueueName(job.channel)].add(
@@ -268,6 +269,7 @@ export async function startWorkers(context: RoleContext, services: Services): Pr
   const requests = createRequestStore({
     connection: context.storage.connection,
     retentionDays: config.retentionDays,
+    erasureKeys: context.storage.erasureKeys,
   });
   const audit = createAuditLog({ connection: context.storage.connection });
   const staff = createStaffStore(context.storage.connection);

@@ -19,10 +19,7 @@ export type ExternalTask = "expire-conversations" | "prune-dedupe";
 /** The content-free audit log (storage), for recording deletions. */
 export type MaintenanceAudit = Pick<AuditLog, "append">;
 
-export type MaintenanceRequests = Pick<
-  RequestStore,
-  "shredExpired" | "findOpenBySender" | "markForShredding"
->;
+export type MaintenanceRequests = Pick<RequestStore, "shredExpired" | "findAllBySender" | "markForShredding">;
 
 export interface MaintenanceDeps {
   readonly requests: MaintenanceRequests;
@@ -85,8 +82,9 @@ export async function purgeRequests(deps: MaintenanceDeps): Promise<ShredResult>
 }
 
 /**
- * A defender's delete after submitting: every open request from this lookup hash loses its data key and
- * content now and is removed by the purge that follows at once. `askedAt` (ms) is when the delete was
+ * A defender's delete after submitting: every request from this lookup hash, whatever its status (open ones
+ * by sender hash, closed ones by their erasure key's tag), loses its erasure key, data key and content now
+ * and is removed by the purge that follows at once. `askedAt` (ms) is when the delete was
  * queued: it is recorded first, so the screening worker drops this sender's intakes queued before then
  * that it has not stored yet.
  */
@@ -95,7 +93,6 @@ export async function forgetSender(
   sender: string,
   askedAt: number = Date.now(),
 ): Promise<TaskCounts> {
-  const now = (deps.clock ?? (() => new Date()))();
   if (deps.forgetMarks) {
     const { redis, prefix } = deps.forgetMarks;
     const key = forgottenKey(prefix, sender);
@@ -103,18 +100,17 @@ export async function forgetSender(
     await redis.set(key, String(Math.max(previous, askedAt)), "PX", FORGOTTEN_MARK_TTL_MS);
   }
   let marked = 0;
+  // Marking drops the sender hash and the erasure key (and so its tag): a marked request is not found again.
   for (let round = 0; round < maxForgetRounds; round++) {
-    const open = await deps.requests.findOpenBySender([sender], "1970-01-01");
-    // Already marked ones stay "open" in status until purged; skip them so the loop ends.
-    const pending = open.filter((r) => r.retentionUntil === null || r.retentionUntil > now);
+    const pending = await deps.requests.findAllBySender([sender]);
     if (pending.length === 0) break;
-    for (const r of pending) {
-      if (await deps.requests.markForShredding(r.requestId)) {
+    for (const requestId of pending) {
+      if (await deps.requests.markForShredding(requestId)) {
         marked++;
         await deps.audit?.append({
           actor: "system",
           action: "delete",
-          requestId: r.requestId,
+          requestId,
           details: { by: "defender" },
         });
       }

@@ -20,6 +20,7 @@ import {
   type EncryptedRecord,
   type Keyring,
   type KeyWithId,
+  teamSealedKeyOf,
   wipe,
 } from "../../src/crypto/index.js";
 import { createMetrics, type Metrics } from "../../src/metrics/index.js";
@@ -108,9 +109,10 @@ async function closeDaysAgo(request: ProtectionRequest, daysAgo: number): Promis
 }
 
 function canDecrypt(request: ProtectionRequest | null): boolean {
-  if (!request?.content || !request.sealedKey) return false;
+  const sealedKey = request?.content ? teamSealedKeyOf(request.requestId, request) : null;
+  if (!request?.content || !sealedKey) return false;
   const record = {
-    sealedKey: request.sealedKey,
+    sealedKey,
     fields: { [REQUEST_CONTENT_FIELD]: request.content },
   } as unknown as EncryptedRecord<typeof REQUEST_CONTENT_FIELD>;
   try {
