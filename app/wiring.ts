@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { createIngressEngine } from "../bots/ingress/engine-adapter.js";
+import { createConversationForgetter } from "../bots/ingress/forget-conversation.js";
 import { createIngress, type Ingress } from "../bots/ingress/ingress.js";
 import { createNativeAgreement } from "../bots/ingress/native-x25519.js";
 import { createIngressSealing } from "../bots/ingress/sealing.js";
@@ -13,6 +14,7 @@ import {
   createMessageLog,
   createMessageLogWriter,
   incomingIdRecorder,
+  messageLogKeys,
 } from "../bots/telegram/message-log.js";
 import { startTelegramPolling } from "../bots/telegram/polling.js";
 import { createTelegramSender } from "../bots/telegram/sender.js";
@@ -299,6 +301,13 @@ export async function startWorkers(context: RoleContext, services: Services): Pr
     audit,
     log: log.child({ component: "maintenance" }),
     metrics: services.metrics,
+    // A defender's delete (row 25): their jobs, conversation keys and Telegram message log go too.
+    eraseJobs: { queues: services.queues, intake: keys.intake, redis: context.redis },
+    forgetConversation: createConversationForgetter({
+      redis: context.redis,
+      prefix: config.redis.prefix,
+      alsoKeys: (sender) => Object.values(messageLogKeys(config.redis.prefix, sender)),
+    }),
   });
   lifecycle.add({ name: "maintenance-worker", close: () => maintenance.close(WORKER_CLOSE_MS) });
   await scheduleMaintenance(services.queues.maintenance);

@@ -319,7 +319,7 @@ export function createRequestStore(deps: RequestStoreDeps): RequestStore {
         }
         const stored = await validatedForInsert(Requests, doc);
         // The key first: a request must never be stored without the key that opens it. A key whose request
-        // is never stored opens nothing and is swept by the purge.
+        // is never stored (a crash in between) opens nothing: it is a random key with an id, no content.
         if (request.erasureKey !== undefined) await keys.put(request.requestId, request.erasureKey);
         // Listed first, so the index never lacks a stored request (an id whose insert fails stays listed,
         // pointing at nothing, unless removed below).
