@@ -391,7 +391,9 @@ export function createRequestStore(deps: RequestStoreDeps): RequestStore {
       }),
 
     changeStatus: async (requestId, expectedVersion, to) => {
-      const closing = retentionStatuses.includes(to);
+      const retained = retentionStatuses.includes(to);
+      // Declined or closed (not referred, which stays open for replies and duplicate links).
+      const closing = retained && !openStatuses.includes(to);
       // Closing drops the sender hash (row 28). First the erasure key gets the tag a defender's delete will
       // find the request by; a request without an erasure key (legacy) keeps its hash so a delete still can.
       let dropped: string | null = null;
@@ -409,7 +411,7 @@ export function createRequestStore(deps: RequestStoreDeps): RequestStore {
       const updated = await updateVersioned(requestId, expectedVersion, (current, today) => {
         assertTransition(current.status, to);
         const set: Record<string, unknown> = { status: to, statusDay: today };
-        if (closing) set.retentionUntil = startOfDay(today, deps.retentionDays);
+        if (retained) set.retentionUntil = startOfDay(today, deps.retentionDays);
         return dropped !== null && current.senderHash === dropped
           ? { set, unset: { senderHash: 1 } }
           : { set };

@@ -76,6 +76,19 @@ describe("sender hashes are dropped when no longer needed (row 28)", () => {
     );
   });
 
+  it("referring keeps the hash: a referred request is still open (staff replies, duplicate links)", async () => {
+    const sender = randomBytes(32).toString("base64url");
+    const req = wrappedRequest(sender);
+    await store.insertRequest(req);
+    let r = await store.changeStatus(req.requestId, 0, "in_review");
+    r = await store.changeStatus(req.requestId, r.version, "pending_referral");
+    r = await store.changeStatus(req.requestId, r.version, "referred");
+    expect(r.senderHash).toBe(sender);
+    r = await store.changeStatus(req.requestId, r.version, "closed");
+    expect(r.senderHash).toBeNull();
+    expect(await mentions(sender)).toEqual([]);
+  });
+
   it("erasing and expiring leave no hash anywhere", async () => {
     const sender = randomBytes(32).toString("base64url");
     const a = wrappedRequest(sender);
