@@ -66,10 +66,7 @@ describe("sender hashes are dropped when no longer needed (row 28)", () => {
     // The duplicate check still finds the open request, and only that one.
     const found = await store.findOpenBySenderIndexed([sender], "2026-01-01");
     expect(found.map((x) => x.requestId)).toEqual([open.requestId]);
-    expect(await mentions(sender)).toEqual([
-      `requests:${open.requestId}`,
-      `request_senders:${sender}`,
-    ]);
+    expect(await mentions(sender)).toEqual([`requests:${open.requestId}`, `request_senders:${sender}`]);
     // A defender's delete still finds both.
     expect([...(await store.findAllBySender([sender]))].sort()).toEqual(
       [open.requestId, closing.requestId].sort(),
