@@ -42,8 +42,6 @@ export interface ErasureKeyStore {
   >;
   /** Deletes the keys of these requests: from then on they open from no copy. Returns how many went. */
   destroy(requestIds: readonly string[]): Promise<number>;
-  /** Every stored request id (for sweeping keys whose request never got stored). */
-  ids(): Promise<readonly string[]>;
 }
 
 export interface KeyStoreLocation {
@@ -118,7 +116,6 @@ export function createErasureKeyStore(
       const res = await Keys().deleteMany({ _id: { $in: [...requestIds] } });
       return res.deletedCount;
     },
-    ids: async () => (await Keys().find({}, { _id: 1 }).lean<{ _id: string }[]>()).map((d) => d._id),
     close: async () => {
       await own?.close(true).catch(() => {});
     },

@@ -1,5 +1,5 @@
 import type { Connection, QueryFilter } from "mongoose";
-import { erasureTag } from "../crypto/erasure.js";
+import { erasureTag } from "../crypto/index.js";
 import { AppError, isAppError } from "../errors/app-error.js";
 import type { Channel, Lang } from "../intake/messages.js";
 import { type ReasonCode, type RouteFlag, type Urgency, urgencyRank } from "../screening/types.js";
