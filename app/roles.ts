@@ -46,7 +46,7 @@ export async function startRole(
         await Promise.all([...bullClients].map((c) => closeRedis(c)));
       },
     });
-    const storage = connectStorage(config.mongo.uri);
+    const storage = connectStorage(config.mongo.uri, config.mongo.keyStore);
     lifecycle.add({ name: "mongodb", close: () => storage.close() });
 
     const context: RoleContext = {

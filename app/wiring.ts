@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { createIngressEngine } from "../bots/ingress/engine-adapter.js";
+import { createConversationForgetter } from "../bots/ingress/forget-conversation.js";
 import { createIngress, type Ingress } from "../bots/ingress/ingress.js";
 import { createIngressSealing } from "../bots/ingress/sealing.js";
 import {
@@ -12,6 +13,7 @@ import {
   createMessageLog,
   createMessageLogWriter,
   incomingIdRecorder,
+  messageLogKeys,
 } from "../bots/telegram/message-log.js";
 import { startTelegramPolling } from "../bots/telegram/polling.js";
 import { createTelegramSender } from "../bots/telegram/sender.js";
@@ -251,6 +253,7 @@ export function httpPlugins(
       connection: context.storage.connection,
       auditKey: serveKeys.audit,
       retentionDays: config.retentionDays,
+      erasureKeys: context.storage.erasureKeys,
       cookieSecure: config.http.publicBaseUrl.startsWith("https://"),
       enqueueOutbound: async (job) => {
         await queues[outboundQueueName(job.channel)].add(
@@ -283,6 +286,7 @@ export async function startWorkers(context: RoleContext, services: Services): Pr
   const requests = createRequestStore({
     connection: context.storage.connection,
     retentionDays: config.retentionDays,
+    erasureKeys: context.storage.erasureKeys,
   });
   const audit = createAuditLog({ connection: context.storage.connection, key: keys.audit });
   const staff = createStaffStore(context.storage.connection);
@@ -312,6 +316,13 @@ export async function startWorkers(context: RoleContext, services: Services): Pr
     audit,
     log: log.child({ component: "maintenance" }),
     metrics: services.metrics,
+    // A defender's delete (row 25): their jobs, conversation keys and Telegram message log go too.
+    eraseJobs: { queues: services.queues, intake: keys.intake, redis: context.redis },
+    forgetConversation: createConversationForgetter({
+      redis: context.redis,
+      prefix: config.redis.prefix,
+      alsoKeys: (sender) => Object.values(messageLogKeys(config.redis.prefix, sender)),
+    }),
   });
   lifecycle.add({ name: "maintenance-worker", close: () => maintenance.close(WORKER_CLOSE_MS) });
   await scheduleMaintenance(services.queues.maintenance);

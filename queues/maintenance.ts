@@ -1,9 +1,11 @@
+import { randomUUID } from "node:crypto";
 import { type Job, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Log } from "../src/log/index.js";
 import type { Metrics } from "../src/metrics/index.js";
 import type { AuditLog } from "../src/storage/audit.js";
 import type { RequestStore, ShredResult } from "../src/storage/requests.js";
+import { type EraseSenderJobsDeps, eraseSenderJobs } from "./erase-sender.js";
 import { type MaintenanceJob, queueNames } from "./payloads.js";
 import { bullPrefix, defaultJobOptions, type TypedQueue } from "./queues.js";
 import { closeWorker, FORGOTTEN_MARK_TTL_MS, forgottenKey } from "./screening-worker.js";
@@ -21,7 +23,7 @@ export type MaintenanceAudit = Pick<AuditLog, "append">;
 
 export type MaintenanceRequests = Pick<
   RequestStore,
-  "shredExpired" | "findOpenBySender" | "markForShredding"
+  "shredExpired" | "findAllBySender" | "markForShredding" | "getRequest"
 >;
 
 export interface MaintenanceDeps {
@@ -32,6 +34,10 @@ export interface MaintenanceDeps {
   readonly metrics?: Metrics;
   readonly audit?: MaintenanceAudit;
   readonly clock?: () => Date;
+  /** The queues and intake key a defender's delete sweeps for their jobs (queues/erase-sender.ts). */
+  readonly eraseJobs?: EraseSenderJobsDeps;
+  /** Deletes the sender's conversation keys kept by the ingress and channels (bots/ingress/forget-conversation.ts). */
+  readonly forgetConversation?: (sender: string) => Promise<TaskCounts>;
 }
 
 export interface MaintenanceWorkerOptions extends MaintenanceDeps {
@@ -85,8 +91,9 @@ export async function purgeRequests(deps: MaintenanceDeps): Promise<ShredResult>
 }
 
 /**
- * A defender's delete after submitting: every open request from this lookup hash loses its data key and
- * content now and is removed by the purge that follows at once. `askedAt` (ms) is when the delete was
+ * A defender's delete after submitting: every request from this lookup hash, whatever its status (open ones
+ * by sender hash, closed ones by their erasure key's tag), loses its erasure key, data key and content now
+ * and is removed by the purge that follows at once. `askedAt` (ms) is when the delete was
  * queued: it is recorded first, so the screening worker drops this sender's intakes queued before then
  * that it has not stored yet.
  */
@@ -94,8 +101,8 @@ export async function forgetSender(
   deps: MaintenanceDeps,
   sender: string,
   askedAt: number = Date.now(),
+  fromSeq?: string,
 ): Promise<TaskCounts> {
-  const now = (deps.clock ?? (() => new Date()))();
   if (deps.forgetMarks) {
     const { redis, prefix } = deps.forgetMarks;
     const key = forgottenKey(prefix, sender);
@@ -103,27 +110,46 @@ export async function forgetSender(
     await redis.set(key, String(Math.max(previous, askedAt)), "PX", FORGOTTEN_MARK_TTL_MS);
   }
   let marked = 0;
+  const intakeIds: string[] = [];
+  // Marking drops the sender hash and the erasure key (and so its tag): a marked request is not found again.
   for (let round = 0; round < maxForgetRounds; round++) {
-    const open = await deps.requests.findOpenBySender([sender], "1970-01-01");
-    // Already marked ones stay "open" in status until purged; skip them so the loop ends.
-    const pending = open.filter((r) => r.retentionUntil === null || r.retentionUntil > now);
+    const pending = await deps.requests.findAllBySender([sender]);
     if (pending.length === 0) break;
-    for (const r of pending) {
-      if (await deps.requests.markForShredding(r.requestId)) {
+    for (const requestId of pending) {
+      const request = await deps.requests.getRequest(requestId);
+      if (request) intakeIds.push(request.intakeId);
+      if (await deps.requests.markForShredding(requestId)) {
         marked++;
         await deps.audit?.append({
           actor: "system",
           action: "delete",
-          requestId: r.requestId,
+          requestId,
           details: { by: "defender" },
         });
       }
     }
   }
   deps.metrics?.maintenanceItems.inc({ task: "forget-sender", kind: "marked" }, marked);
-  deps.log.info("maintenance.sender_forgotten", { marked });
   const purged = marked > 0 ? await purgeRequests(deps) : undefined;
-  return { marked, deleted: purged?.deleted ?? 0 };
+  // Then every job that names them, and what the ingress keeps of the conversation (row 25).
+  const jobs = deps.eraseJobs
+    ? await eraseSenderJobs(deps.eraseJobs, sender, fromSeq, intakeIds)
+    : { screening: 0, outbound: 0, events: 0 };
+  const conversation = deps.forgetConversation ? await deps.forgetConversation(sender) : {};
+  deps.log.info("maintenance.sender_forgotten", {
+    marked,
+    screeningJobs: jobs.screening,
+    outboundJobs: jobs.outbound,
+    eventEntries: jobs.events,
+  });
+  return {
+    marked,
+    deleted: purged?.deleted ?? 0,
+    screeningJobs: jobs.screening,
+    outboundJobs: jobs.outbound,
+    eventEntries: jobs.events,
+    ...conversation,
+  };
 }
 
 /**
@@ -150,7 +176,14 @@ export function createMaintenanceWorker(options: MaintenanceWorkerOptions): Main
         if (typeof data.sender !== "string" || !senderPattern.test(data.sender)) {
           throw new UnrecoverableError("MAINTENANCE_JOB_INVALID");
         }
-        return forgetSender(deps, data.sender, queuedAt);
+        return forgetSender(
+          deps,
+          data.sender,
+          queuedAt,
+          typeof data.fromSeq === "string" && /^\d{1,16}-\d{1,10}$/.test(data.fromSeq)
+            ? data.fromSeq
+            : undefined,
+        );
       case "expire-conversations":
       case "prune-dedupe": {
         const handler = options.handlers?.[data.task];
@@ -240,10 +273,19 @@ export async function enqueueForgetSender(
   queue: TypedQueue<"maintenance">,
   sender: string,
   dedupeId: string,
-): Promise<void> {
+): Promise<string> {
+  const jobId = `f-${randomUUID()}`;
   await queue.add(
     "forget-sender",
-    { v: 1, task: "forget-sender", sender },
-    { jobId: `f-${sender}-${dedupeId}` },
+    {
+      v: 1,
+      task: "forget-sender",
+      sender,
+      ...(/^\d{1,16}-\d{1,10}$/.test(dedupeId) ? { fromSeq: dedupeId } : {}),
+    },
+    // Its id is random, not the sender's hash (job ids stay in BullMQ's event stream), and nothing of it
+    // stays once it has run. A replayed delete queues a second one, which finds nothing left to do.
+    { jobId, removeOnComplete: true, removeOnFail: true },
   );
+  return jobId;
 }

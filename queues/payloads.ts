@@ -50,7 +50,13 @@ export type MaintenanceJob =
    * A defender used delete after submitting: shred their open requests. `sender` is their lookup hash
    * (never the address); the content becomes unreadable at once and the documents are deleted right after.
    */
-  | { v: 1; task: "forget-sender"; sender: string };
+  | {
+      v: 1;
+      task: "forget-sender";
+      sender: string;
+      /** Sequence of the turn that carried the delete: its own reply (the confirmation) is still sent. */
+      fromSeq?: string;
+    };
 
 export interface QueuePayloads {
   screening: ScreeningJob;

@@ -8,7 +8,10 @@ import {
   type Keyring,
   type KeyWithId,
   lookupHashes,
+  newErasureKey,
   openIntake,
+  wipe,
+  wrapSealedKey,
 } from "../src/crypto/index.js";
 import { isAppError } from "../src/errors/app-error.js";
 import type { IntakeRecord } from "../src/intake/intake-record.js";
@@ -20,7 +23,7 @@ import { intakeProblems, parseIntake } from "../src/screening/intake-schema.js";
 import { screen } from "../src/screening/screen.js";
 import type { Urgency } from "../src/screening/types.js";
 import { addDays } from "../src/storage/days.js";
-import { asCiphertext, asSealedDataKey } from "../src/storage/opaque.js";
+import { asCiphertext } from "../src/storage/opaque.js";
 import type { RequestStore } from "../src/storage/requests.js";
 import type { TeamKeyRecord } from "../src/storage/staff.js";
 import { queueNames, type ScreeningJob } from "./payloads.js";
@@ -281,23 +284,29 @@ export function createScreeningWorker(options: ScreeningWorkerOptions): Screenin
     const record = encryptRecord(team, requestId, {
       [REQUEST_CONTENT_FIELD]: padIntakeJson(JSON.stringify(content)),
     });
-    const stored = await requests.insertRequest({
-      requestId,
-      intakeId: intake.intakeId,
-      reference: intake.reference,
-      urgency: result.urgency,
-      reasons: result.reasons,
-      routes: result.routes,
-      channel: intake.channel,
-      lang: intake.lang,
-      senderHash: intake.sender,
-      lookupKeyId: keyId,
-      teamKeyId: team.keyId,
-      duplicateOf: earlier[0]?.requestId ?? null,
-      relatedRequestIds: earlier.map((r) => r.requestId),
-      content: asCiphertext(record.fields[REQUEST_CONTENT_FIELD]),
-      sealedKey: asSealedDataKey(record.sealedKey),
-    });
+    // The sealed data key is stored only wrapped under a fresh erasure key kept in the key store (row 26).
+    const erasureKey = newErasureKey();
+    const wrappedKey = wrapSealedKey(erasureKey, requestId, record.sealedKey);
+    const stored = await requests
+      .insertRequest({
+        requestId,
+        intakeId: intake.intakeId,
+        reference: intake.reference,
+        urgency: result.urgency,
+        reasons: result.reasons,
+        routes: result.routes,
+        channel: intake.channel,
+        lang: intake.lang,
+        senderHash: intake.sender,
+        lookupKeyId: keyId,
+        teamKeyId: team.keyId,
+        duplicateOf: earlier[0]?.requestId ?? null,
+        relatedRequestIds: earlier.map((r) => r.requestId),
+        content: asCiphertext(record.fields[REQUEST_CONTENT_FIELD]),
+        wrappedKey: asCiphertext(wrappedKey),
+        erasureKey,
+      })
+      .finally(() => wipe(erasureKey));
     if (stored.created) {
       metrics?.requestsCreated.inc({ urgency: result.urgency });
       log.info("request.created", { urgency: result.urgency, duplicates: earlier.length });

@@ -26,13 +26,14 @@ export const purgeCommand: Command = {
     const config = loadConfigOrReport(io);
     if (!config) return 2;
     const log = createLogger({ level: config.logLevel === "info" ? "warn" : config.logLevel });
-    const storage = connectStorage(config.mongo.uri);
+    const storage = connectStorage(config.mongo.uri, config.mongo.keyStore);
     try {
       // Indexes are created by the roles at start-up (the audit log's unique seq index among them).
       await storage.ping();
       const requests = createRequestStore({
         connection: storage.connection,
         retentionDays: config.retentionDays,
+        erasureKeys: storage.erasureKeys,
       });
       const audit = createAuditLog({
         connection: storage.connection,

@@ -109,6 +109,7 @@ export function createIngress<S>(options: IngressOptions<S>): Ingress {
     replies: Reply[],
     seq: string,
     after?: string,
+    leaveNothing = false,
   ) {
     if (replies.length === 0) return;
     const message: OutboundMessage = {
@@ -117,7 +118,7 @@ export function createIngress<S>(options: IngressOptions<S>): Ingress {
       address: inbound.address,
       replies,
     };
-    await enqueueOutbound(sender, inbound.channel, message, seq, after);
+    await enqueueOutbound(sender, inbound.channel, message, seq, after, leaveNothing);
   }
 
   async function enqueueOutbound(
@@ -126,11 +127,16 @@ export function createIngress<S>(options: IngressOptions<S>): Ingress {
     message: OutboundMessage,
     seq: string,
     after?: string,
+    leaveNothing = false,
   ) {
     const sealed = sealing.sealOutbound(JSON.stringify(message), outboundContext(sender, seq));
     const data = { v: 1 as const, channel, recipient: sender, sealed, seq, ...(after ? { after } : {}) };
-    // Deterministic job id: replaying the same entry after a crash adds nothing.
-    await queues[outboundQueueName(channel)].add("send", data, { jobId: `o-${sender}-${seq}` });
+    // Deterministic job id: replaying the same entry after a crash adds nothing. The reply confirming a
+    // delete names the sender after the delete has swept their jobs: it keeps nothing once done (row 25).
+    await queues[outboundQueueName(channel)].add("send", data, {
+      jobId: `o-${sender}-${seq}`,
+      ...(leaveNothing ? { removeOnComplete: true, removeOnFail: true } : {}),
+    });
   }
 
   async function applyEntry(
@@ -212,8 +218,9 @@ export function createIngress<S>(options: IngressOptions<S>): Ingress {
       }
     }
     const wiped = outcome.effects.some((e) => e.type === "wipe-chat") && inbound.channel === "telegram";
+    const erased = outcome.effects.some((e) => e.type === "erase");
     if (!wiped && outcome.replies.length > 0) {
-      await enqueueReplies(sender, inbound, outcome.replies, seq, lastOutSeq);
+      await enqueueReplies(sender, inbound, outcome.replies, seq, lastOutSeq, erased);
       lastOutSeq = seq;
     }
     current = outcome.state ?? undefined;

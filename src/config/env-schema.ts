@@ -76,6 +76,14 @@ export const envSchema = z.object({
     .string()
     .regex(/^mongodb(\+srv)?:\/\/.+/, "expected a mongodb:// or mongodb+srv:// URI")
     .default("mongodb://127.0.0.1:27017/intake"),
+  KEYSTORE_URI: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\/.+/, "expected a mongodb:// or mongodb+srv:// URI")
+    .optional(),
+  KEYSTORE_DB: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,60}$/, "expected a database name (letters, digits, _ or -)")
+    .optional(),
   KEYS_DIR: optionalString,
   TELEGRAM_BOT_TOKEN: z
     .string()

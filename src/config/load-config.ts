@@ -8,7 +8,11 @@ export interface Config {
   readonly mode: "demo" | "production";
   readonly http: { readonly host: string; readonly port: number; readonly publicBaseUrl: string };
   readonly redis: { readonly url: string; readonly prefix: string };
-  readonly mongo: { readonly uri: string };
+  readonly mongo: {
+    readonly uri: string;
+    /** The erasure key store (KEYSTORE_URI, KEYSTORE_DB); unset parts default to `<db>_keys` on `uri`. */
+    readonly keyStore: { readonly uri?: string; readonly dbName?: string };
+  };
   readonly keysDir: string;
   /**
    * `/metrics`: on its own listener when `port` is set (the public one then has none), behind a bearer
@@ -95,7 +99,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     mode: e.INTAKE_MODE,
     http: { host: e.HOST, port: e.PORT, publicBaseUrl },
     redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
-    mongo: { uri: e.MONGODB_URI },
+    mongo: {
+      uri: e.MONGODB_URI,
+      keyStore: {
+        ...(e.KEYSTORE_URI ? { uri: e.KEYSTORE_URI } : {}),
+        ...(e.KEYSTORE_DB ? { dbName: e.KEYSTORE_DB } : {}),
+      },
+    },
     keysDir,
     metrics: {
       host: e.METRICS_HOST,

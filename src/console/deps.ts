@@ -3,6 +3,7 @@ import type { Connection } from "mongoose";
 import type { Channel } from "../intake/messages.js";
 import type { Log } from "../log/index.js";
 import type { AuditKeyring } from "../storage/audit-chain.js";
+import type { ErasureKeyStore } from "../storage/erasure-keys.js";
 import type { SessionLimits } from "./sessions.js";
 import type { SlaHours } from "./sla.js";
 
@@ -37,6 +38,8 @@ export interface ConsoleDeps {
   readonly auditKey: AuditKeyring;
   /** RETENTION_DAYS, for the request store's status changes. */
   readonly retentionDays: number;
+  /** The erasure key store (storage.erasureKeys); default `<db>_keys` on the same server. */
+  readonly erasureKeys?: ErasureKeyStore;
   /** Hands a staff reply to the outbound queue unchanged. */
   readonly enqueueOutbound: (job: ConsoleOutboundJob) => Promise<void>;
   /** The current outbound public key the browser seals replies to (from the key manifest). */

@@ -50,7 +50,11 @@ export function createConsolePlugin(deps: ConsoleDeps): (app: FastifyInstance) =
     const ctx: ConsoleContext = {
       deps,
       staff,
-      requests: createRequestStore({ connection: deps.connection, retentionDays: deps.retentionDays }),
+      requests: createRequestStore({
+        connection: deps.connection,
+        retentionDays: deps.retentionDays,
+        ...(deps.erasureKeys ? { erasureKeys: deps.erasureKeys } : {}),
+      }),
       partners: createPartnerStore({ connection: deps.connection }),
       audit: createAuditLog({ connection: deps.connection, key: deps.auditKey }),
       auditLatest: createAuditReader(deps.connection).latest,

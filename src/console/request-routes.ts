@@ -118,6 +118,10 @@ export function registerRequestRoutes(app: FastifyInstance, ctx: ConsoleContext)
       // Ciphertext only: the server holds no key that opens these.
       content: r.content,
       sealedKey: r.sealedKey,
+      // The team-sealed data key wrapped under the request's erasure key, and that key (row 26): not
+      // secret from signed-in staff; deleting it from the key store is what shreds every copy.
+      wrappedKey: r.wrappedKey,
+      erasureKey: r.erasureKey ? toBase64url(r.erasureKey) : null,
       teamKeyId: r.teamKeyId,
       // Keyed hash of the defender's channel identity: the browser binds the reply seal to it.
       recipient: r.senderHash,
@@ -197,6 +201,9 @@ export function registerRequestRoutes(app: FastifyInstance, ctx: ConsoleContext)
     const body = parseBody(replyBody, request.body);
     const r = await ctx.requests.getRequest(id);
     if (!r) throw new AppError("NOT_FOUND");
+    // A closed, erased or expired request no longer knows its sender (row 28): nothing to reply to.
+    if (r.senderHash === null) throw new AppError("BAD_REQUEST", { detail: "request has no sender link" });
+    const senderHash = r.senderHash;
     const outbound = await deps.outboundPublicKey();
     // Refuse a reply sealed to any key but the current outbound one: the sender could not open it.
     if (!outbound || body.sealed.split(".")[2] !== outbound.keyId)
@@ -208,7 +215,7 @@ export function registerRequestRoutes(app: FastifyInstance, ctx: ConsoleContext)
     const jobId = `staff-${id}-${body.seq}`;
     await deps.enqueueOutbound({
       channel: r.channel,
-      recipient: r.senderHash,
+      recipient: senderHash,
       sealed: body.sealed,
       seq: body.seq,
       jobId,

@@ -12,6 +12,14 @@ export {
   toBase64url,
 } from "./envelope.js";
 export {
+  ERASURE_WRAP_FIELD,
+  erasureTag,
+  newErasureKey,
+  teamSealedKeyOf,
+  unwrapSealedKey,
+  wrapSealedKey,
+} from "./erasure.js";
+export {
   equalBytes,
   generateBoxKeyPair,
   generateSecretKey,

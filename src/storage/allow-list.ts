@@ -29,6 +29,7 @@ export const clearFieldAllowList = {
     "version",
     "content",
     "sealedKey",
+    "wrappedKey",
     "notes",
     "notes.content",
     "notes.day",
@@ -56,9 +57,14 @@ export const clearFieldAllowList = {
   referrals: ["_id", "requestId", "partnerId", "route", "day", "staffId"],
 } as const satisfies Record<string, readonly string[]>;
 
+/** The key store's own database (erasure-keys.ts, KEYSTORE_DB): keys and sender tags, no content. */
+export const keyStoreFieldAllowList = {
+  erasure_keys: ["_id", "key", "tag"],
+} as const satisfies Record<string, readonly string[]>;
+
 /** Fields that hold envelopes (ciphertext or a sealed key), never clear text. */
 export const ciphertextFields = {
-  requests: ["content", "sealedKey", "notes.content"],
+  requests: ["content", "sealedKey", "wrappedKey", "notes.content"],
 } as const;
 
 export type StoredCollection = keyof typeof clearFieldAllowList;

@@ -1,8 +1,11 @@
 import mongoose, { type Connection } from "mongoose";
+import { createErasureKeyStore, type ErasureKeyStore, type KeyStoreLocation } from "./erasure-keys.js";
 import { ensureIndexes } from "./indexes.js";
 
 export interface Storage {
   readonly connection: Connection;
+  /** The erasure key store (KEYSTORE_URI / KEYSTORE_DB): pass it to every request store. */
+  readonly erasureKeys: ErasureKeyStore;
   /** Resolves when the server answers a ping; used by /readyz. */
   ping(): Promise<void>;
   /** Waits for the server, then creates every collection and index (see indexes.ts). Run before writing. */
@@ -15,7 +18,7 @@ export interface Storage {
  * connection keeps retrying in the background and `ping` fails until it is up, so /readyz can say so.
  * `autoIndex` is off: indexes are created explicitly at start-up by `ensureIndexes` (src/storage/indexes.ts).
  */
-export function connectStorage(uri: string): Storage {
+export function connectStorage(uri: string, keyStore: KeyStoreLocation = {}): Storage {
   const connection = mongoose.createConnection();
   connection.set("autoIndex", false);
   connection.set("autoCreate", false);
@@ -32,9 +35,11 @@ export function connectStorage(uri: string): Storage {
     return attempt;
   };
   void open();
+  const erasureKeys = createErasureKeyStore(connection, keyStore);
 
   return {
     connection,
+    erasureKeys,
     async ping() {
       if (closed) throw new Error("closed");
       if (!isConnected(connection)) {
@@ -51,6 +56,7 @@ export function connectStorage(uri: string): Storage {
     },
     async close() {
       closed = true;
+      await erasureKeys.close();
       await connection.close(true).catch(() => {});
     },
   };

@@ -47,14 +47,18 @@ export const requestSchema = new Schema(
     statusDay: { ...day, required: true },
     assignee: { type: String, match: idPattern, default: null },
     retentionUntil: { type: Date, default: null },
-    senderHash: { type: String, required: true, match: lookupHashPattern },
+    // Dropped when the request closes, is erased or expires (row 28): then only its erasure key's tag links it.
+    senderHash: { type: String, match: lookupHashPattern },
     lookupKeyId: { type: String, required: true, match: keyIdPattern },
     teamKeyId: { type: String, required: true, match: keyIdPattern },
     duplicateOf: { type: String, match: idPattern, default: null },
     relatedRequestIds: { type: [{ type: String, match: idPattern }], default: [] },
     version: { type: Number, required: true, min: 0 },
     content: { type: String, match: envelopePattern },
+    // Written before erasure keys existed: the data key sealed to the team key, in clear of any other key.
     sealedKey: { type: String, match: sealedKeyPattern },
+    // The team-sealed data key wrapped under the request's erasure key (src/crypto/erasure.ts, row 26).
+    wrappedKey: { type: String, match: envelopePattern },
     notes: { type: [noteSchema], default: [] },
   },
   {

@@ -1,10 +1,12 @@
 import type { Connection, QueryFilter } from "mongoose";
+import { erasureTag } from "../crypto/index.js";
 import { AppError, isAppError } from "../errors/app-error.js";
 import type { Channel, Lang } from "../intake/messages.js";
 import { type ReasonCode, type RouteFlag, type Urgency, urgencyRank } from "../screening/types.js";
 import { createClaim } from "./claims.js";
 import { type Day, dayOf, dayPattern, startOfDay } from "./days.js";
 import { isDuplicateKeyError } from "./duplicate-key.js";
+import { createErasureKeyStore, type ErasureKeyStore } from "./erasure-keys.js";
 import type { Ciphertext, SealedDataKey } from "./opaque.js";
 import { referralModel } from "./partner-model.js";
 import { type RequestDoc, requestClaimModel, requestModel } from "./request-model.js";
@@ -38,7 +40,14 @@ export interface NewRequest {
   readonly duplicateOf?: string | null;
   readonly relatedRequestIds?: readonly string[];
   readonly content: Ciphertext;
-  readonly sealedKey: SealedDataKey;
+  /**
+   * The team-sealed data key wrapped under `erasureKey` (src/crypto/erasure.ts): what new requests store.
+   * `erasureKey` goes to the key store, never to the requests database.
+   */
+  readonly wrappedKey?: Ciphertext;
+  readonly erasureKey?: Uint8Array;
+  /** Legacy: the team-sealed data key in the request itself (no erasure key; old copies stay readable). */
+  readonly sealedKey?: SealedDataKey;
 }
 
 /** One encrypted staff note. */
@@ -64,7 +73,8 @@ export interface RequestSummary {
   readonly statusDay: Day;
   readonly assignee: string | null;
   readonly retentionUntil: Date | null;
-  readonly senderHash: string;
+  /** Null once the request is closed, erased or expired (row 28). */
+  readonly senderHash: string | null;
   readonly lookupKeyId: string;
   readonly teamKeyId: string;
   readonly duplicateOf: string | null;
@@ -72,10 +82,16 @@ export interface RequestSummary {
   readonly version: number;
 }
 
-/** A whole request: the summary plus its ciphertext. `content`/`sealedKey` are absent once shredded. */
+/** A whole request: the summary plus its ciphertext. `content` and keys are absent once shredded. */
 export interface ProtectionRequest extends RequestSummary {
   readonly content: Ciphertext | null;
   readonly sealedKey: SealedDataKey | null;
+  readonly wrappedKey: Ciphertext | null;
+  /**
+   * The request's erasure key from the key store (null once shredded, or for a legacy request). Not secret
+   * from staff: the console hands it to the signed-in browser with the request. It is the shredding handle.
+   */
+  readonly erasureKey: Uint8Array | null;
   readonly notes: readonly StaffNote[];
 }
 
@@ -122,6 +138,8 @@ export interface RequestStoreDeps {
   readonly retentionDays: number;
   /** Current time; tests pass a fixed clock. */
   readonly clock?: () => Date;
+  /** The erasure key store (KEYSTORE_URI / KEYSTORE_DB); default: the `<db>_keys` database on this server. */
+  readonly erasureKeys?: ErasureKeyStore;
 }
 
 /** The protection requests collection, as the screening worker, console and maintenance jobs use it. */
@@ -157,7 +175,15 @@ export interface RequestStore {
    * and not backfilled (see ensureIndexes).
    */
   findOpenBySenderIndexed(lookupHashes: readonly string[], sinceDay: Day): Promise<readonly RequestSummary[]>;
-  /** The defender's delete: drops the data key and content now and schedules the document for removal. */
+  /**
+   * Every request of these sender hashes, whatever its status: open ones by their sender hash, closed ones
+   * by their erasure key's tag. For a defender's delete; reads every request document on FerretDB.
+   */
+  findAllBySender(lookupHashes: readonly string[]): Promise<readonly string[]>;
+  /**
+   * The defender's delete: destroys the erasure key, drops the data key, content and sender hash now and
+   * schedules the document for removal. Any status.
+   */
   markForShredding(requestId: string): Promise<boolean>;
   /** Removes the data key and content of every request past `retentionUntil`, then deletes them. */
   shredExpired(now?: Date): Promise<ShredResult>;
@@ -181,8 +207,12 @@ export function createRequestStore(deps: RequestStoreDeps): RequestStore {
 
   const fetch = async (requestId: string): Promise<ProtectionRequest | null> => {
     const doc = await Requests.findById(requestId).lean<RequestDoc>();
-    return doc ? toRequest(doc) : null;
+    return doc ? fetchFull(doc) : null;
   };
+
+  const keys = deps.erasureKeys ?? createErasureKeyStore(deps.connection);
+  const fetchFull = async (doc: RequestDoc): Promise<ProtectionRequest> =>
+    toRequest(doc, doc.wrappedKey ? await keys.get(doc._id) : null);
 
   const claim = createClaim(deps.connection, clock);
   const senders = createSenderIndex(deps.connection, clock);
@@ -203,7 +233,7 @@ export function createRequestStore(deps: RequestStoreDeps): RequestStore {
       if (current.version !== expectedVersion) throw new AppError("CONFLICT");
       const today = dayOf(clock());
       const parts = build(current, today);
-      if (parts === null) return toRequest(current);
+      if (parts === null) return fetchFull(current);
       const claimId = await claim(requestId, expectedVersion);
       const update: Record<string, unknown> = {
         $set: { ...parts.set, updatedDay: today },
@@ -227,7 +257,7 @@ export function createRequestStore(deps: RequestStoreDeps): RequestStore {
       if (!updated) throw new AppError("CONFLICT");
       // Claims on older versions can no longer matter: the version has moved past them.
       await Claims.deleteMany({ requestId, version: { $lt: expectedVersion } }).catch(() => {});
-      return toRequest(updated);
+      return fetchFull(updated);
     });
 
   /** Applies an unconditional change (no version from the caller) by retrying on CONFLICT with fresh reads. */
@@ -277,10 +307,20 @@ export function createRequestStore(deps: RequestStoreDeps): RequestStore {
           relatedRequestIds: [...new Set(request.relatedRequestIds ?? [])],
           version: 0,
           content: request.content,
-          sealedKey: request.sealedKey,
+          ...(request.wrappedKey !== undefined ? { wrappedKey: request.wrappedKey } : {}),
+          ...(request.sealedKey !== undefined ? { sealedKey: request.sealedKey } : {}),
           notes: [],
         };
+        if ((request.wrappedKey === undefined) === (request.sealedKey === undefined)) {
+          throw new AppError("BAD_REQUEST", { detail: "one of wrappedKey or sealedKey" });
+        }
+        if (request.wrappedKey !== undefined && request.erasureKey === undefined) {
+          throw new AppError("BAD_REQUEST", { detail: "wrappedKey without its erasure key" });
+        }
         const stored = await validatedForInsert(Requests, doc);
+        // The key first: a request must never be stored without the key that opens it. A key whose request
+        // is never stored (a crash in between) opens nothing: it is a random key with an id, no content.
+        if (request.erasureKey !== undefined) await keys.put(request.requestId, request.erasureKey);
         // Listed first, so the index never lacks a stored request (an id whose insert fails stays listed,
         // pointing at nothing, unless removed below).
         await senders.add(request.senderHash, request.requestId);
@@ -297,6 +337,7 @@ export function createRequestStore(deps: RequestStoreDeps): RequestStore {
           if (existing?._id !== request.requestId) {
             // This attempt's id names no request: unlist it (best effort; a leftover id is only skipped).
             await senders.remove(request.senderHash, [request.requestId]).catch(() => {});
+            await keys.destroy([request.requestId]).catch(() => {});
           }
           if (!existing) throw new AppError("CONFLICT", { detail: "request id or reference already used" });
           return { created: false, requestId: existing._id };
@@ -308,7 +349,7 @@ export function createRequestStore(deps: RequestStoreDeps): RequestStore {
     getByReference: (reference) =>
       guarded(async () => {
         const doc = await Requests.findOne({ reference }).lean<RequestDoc>();
-        return doc ? toRequest(doc) : null;
+        return doc ? fetchFull(doc) : null;
       }),
 
     listRequests: (query) =>
@@ -349,13 +390,37 @@ export function createRequestStore(deps: RequestStoreDeps): RequestStore {
           );
       }),
 
-    changeStatus: (requestId, expectedVersion, to) =>
-      updateVersioned(requestId, expectedVersion, (current, today) => {
+    changeStatus: async (requestId, expectedVersion, to) => {
+      const retained = retentionStatuses.includes(to);
+      // Declined or closed (not referred, which stays open for replies and duplicate links).
+      const closing = retained && !openStatuses.includes(to);
+      // Closing drops the sender hash (row 28). First the erasure key gets the tag a defender's delete will
+      // find the request by; a request without an erasure key (legacy) keeps its hash so a delete still can.
+      let dropped: string | null = null;
+      if (closing) {
+        const current = await guarded(() =>
+          Requests.findById(requestId, { senderHash: 1, version: 1 }).lean<RequestDoc>(),
+        );
+        const key =
+          current?.senderHash && current.version === expectedVersion ? await keys.get(requestId) : null;
+        if (current?.senderHash && key) {
+          await keys.setTag(requestId, erasureTag(key, current.senderHash));
+          dropped = current.senderHash;
+        }
+      }
+      const updated = await updateVersioned(requestId, expectedVersion, (current, today) => {
         assertTransition(current.status, to);
         const set: Record<string, unknown> = { status: to, statusDay: today };
-        if (retentionStatuses.includes(to)) set.retentionUntil = startOfDay(today, deps.retentionDays);
-        return { set };
-      }),
+        if (retained) set.retentionUntil = startOfDay(today, deps.retentionDays);
+        return dropped !== null && current.senderHash === dropped
+          ? { set, unset: { senderHash: 1 } }
+          : { set };
+      });
+      if (dropped !== null && updated.senderHash === null) {
+        await guarded(() => senders.remove(dropped as string, [requestId]));
+      }
+      return updated;
+    },
 
     assign: (requestId, expectedVersion, staffId) =>
       updateVersioned(requestId, expectedVersion, () => ({ set: { assignee: staffId } })),
@@ -408,6 +473,7 @@ export function createRequestStore(deps: RequestStoreDeps): RequestStore {
           .filter(
             (d): d is RequestDoc =>
               d !== null &&
+              d.senderHash != null &&
               hashes.has(d.senderHash) &&
               openStatuses.includes(d.status) &&
               d.createdDay >= sinceDay,
@@ -417,11 +483,30 @@ export function createRequestStore(deps: RequestStoreDeps): RequestStore {
           .map(toSummary);
       }),
 
+    findAllBySender: (lookupHashes) =>
+      guarded(async () => {
+        if (lookupHashes.length === 0) return [];
+        const byHash = await Requests.find({ senderHash: { $in: [...lookupHashes] } }, { _id: 1 })
+          .sort({ _id: 1 })
+          .lean<{ _id: string }[]>();
+        const ids = new Set(byHash.map((d) => d._id));
+        // Closed requests: one keyed hash per tagged erasure key and sender hash.
+        for (const t of await keys.tagged()) {
+          if (lookupHashes.some((h) => erasureTag(t.key, h) === t.tag)) ids.add(t.requestId);
+        }
+        return [...ids];
+      }),
+
     markForShredding: async (requestId) => {
+      const doc = await guarded(() => Requests.findById(requestId, { senderHash: 1 }).lean<RequestDoc>());
+      if (!doc) return false;
+      // The erasure key first: from this moment no copy of the request opens, whatever happens next.
+      await guarded(() => keys.destroy([requestId]));
       const updated = await updateLatest(requestId, (_current, today) => ({
         set: { notes: [], retentionUntil: startOfDay(today) },
-        unset: { content: 1, sealedKey: 1 },
+        unset: { content: 1, sealedKey: 1, wrappedKey: 1, senderHash: 1 },
       }));
+      if (doc.senderHash) await guarded(() => senders.remove(doc.senderHash as string, [requestId]));
       return updated !== null;
     },
 
@@ -434,17 +519,19 @@ export function createRequestStore(deps: RequestStoreDeps): RequestStore {
           const batch = await Requests.find({ retentionUntil: { $lte: now } }, { _id: 1, senderHash: 1 })
             .sort({ _id: 1 })
             .limit(shredBatch)
-            .lean<{ _id: string; senderHash: string }[]>();
+            .lean<{ _id: string; senderHash?: string | null }[]>();
           if (batch.length === 0) break;
           const ids = batch.map((d) => d._id);
+          // The erasure keys first: from here on no copy of these requests opens.
+          await keys.destroy(ids);
           // First make the content unreadable (drop the data key), then remove what is left: if the process
           // dies in between, the next run finishes the job and nothing readable was left meanwhile.
           for (const id of ids) {
             let hadKey = false;
             await updateLatest(id, (current) => {
-              hadKey = current.sealedKey != null || current.content != null;
-              return hadKey || current.notes.length > 0
-                ? { set: { notes: [] }, unset: { content: 1, sealedKey: 1 } }
+              hadKey = current.sealedKey != null || current.wrappedKey != null || current.content != null;
+              return hadKey || current.notes.length > 0 || current.senderHash != null
+                ? { set: { notes: [] }, unset: { content: 1, sealedKey: 1, wrappedKey: 1, senderHash: 1 } }
                 : null;
             });
             if (hadKey) shredded += 1;
@@ -462,7 +549,7 @@ export function createRequestStore(deps: RequestStoreDeps): RequestStore {
           );
           const goneBySender = new Map<string, string[]>();
           for (const d of batch) {
-            if (!left.has(d._id))
+            if (!left.has(d._id) && d.senderHash)
               goneBySender.set(d.senderHash, [...(goneBySender.get(d.senderHash) ?? []), d._id]);
           }
           for (const [hash, gone] of goneBySender) await senders.remove(hash, gone);
@@ -557,7 +644,7 @@ function toSummary(doc: RequestDoc): RequestSummary {
     statusDay: doc.statusDay,
     assignee: doc.assignee ?? null,
     retentionUntil: doc.retentionUntil ?? null,
-    senderHash: doc.senderHash,
+    senderHash: doc.senderHash ?? null,
     lookupKeyId: doc.lookupKeyId,
     teamKeyId: doc.teamKeyId,
     duplicateOf: doc.duplicateOf ?? null,
@@ -566,11 +653,13 @@ function toSummary(doc: RequestDoc): RequestSummary {
   };
 }
 
-function toRequest(doc: RequestDoc): ProtectionRequest {
+function toRequest(doc: RequestDoc, erasureKey: Uint8Array | null): ProtectionRequest {
   return {
     ...toSummary(doc),
     content: (doc.content ?? null) as Ciphertext | null,
     sealedKey: (doc.sealedKey ?? null) as SealedDataKey | null,
+    wrappedKey: (doc.wrappedKey ?? null) as Ciphertext | null,
+    erasureKey,
     notes: doc.notes.map((n) => ({ content: n.content as Ciphertext, day: n.day, authorId: n.authorId })),
   };
 }

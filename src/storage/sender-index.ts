@@ -43,12 +43,12 @@ export function createSenderIndex(connection: Connection, clock: () => Date = ()
       if (next === null) return;
       if (!current) {
         if (next.length === 0) return;
-        // A new document starts at a version above any its hash had before, so claims left from a deleted
-        // predecessor cannot block it.
+        // A counter, not a clock value (row 31: no times at rest). Claims of a deleted predecessor were
+        // removed with it (below); one left by a writer that died expires with its lease, then is superseded.
         const stored = await validatedForInsert(Senders, {
           _id: senderHash,
           requestIds: [...next],
-          version: clock().getTime(),
+          version: 0,
         });
         try {
           await Senders.collection.insertOne(stored);

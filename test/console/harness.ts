@@ -14,11 +14,13 @@ import {
   fromBase64url,
   generateBoxKeyPair,
   type Keyring,
+  newErasureKey,
   newKeyId,
   openTeamKey,
   TEST_ARGON2ID,
   toBase64url,
   unwrapPersonalKey,
+  wrapSealedKey,
 } from "../../src/crypto/index.js";
 import { createReadiness } from "../../src/health/readiness.js";
 import { createLogger } from "../../src/log/index.js";
@@ -26,7 +28,7 @@ import type { Urgency } from "../../src/screening/types.js";
 import { type AuditLog, createAuditLog } from "../../src/storage/audit.js";
 import { connectStorage, type Storage } from "../../src/storage/connection.js";
 import { ensureIndexes } from "../../src/storage/indexes.js";
-import { asCiphertext, asSealedDataKey } from "../../src/storage/opaque.js";
+import { asCiphertext } from "../../src/storage/opaque.js";
 import { createPartnerStore, type PartnerStore } from "../../src/storage/partners.js";
 import { createRequestStore, type RequestStore } from "../../src/storage/requests.js";
 import { createStaffStore, type StaffStore } from "../../src/storage/staff.js";
@@ -187,6 +189,7 @@ export async function seedRequest(
     },
   };
   const record = encryptRecord(h.teamPublic, requestId, { content: JSON.stringify(intake) });
+  const erasureKey = newErasureKey();
   await h.requests.insertRequest({
     requestId,
     intakeId: randomBytes(9).toString("base64url"),
@@ -200,7 +203,9 @@ export async function seedRequest(
     lookupKeyId: "abcd1234",
     teamKeyId: h.teamPublic.keyId,
     content: asCiphertext(record.fields.content),
-    sealedKey: asSealedDataKey(record.sealedKey),
+    // As the screening worker stores it: the sealed data key wrapped under an erasure key (row 26).
+    wrappedKey: asCiphertext(wrapSealedKey(erasureKey, requestId, record.sealedKey)),
+    erasureKey,
   });
   return { requestId, reference, urgency: input.urgency, canary };
 }

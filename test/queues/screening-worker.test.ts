@@ -16,6 +16,7 @@ import {
   type Keyring,
   type KeyWithId,
   sealIntake,
+  teamSealedKeyOf,
   toBase64url,
   wipe,
 } from "../../src/crypto/index.js";
@@ -82,9 +83,10 @@ afterAll(async () => {
 });
 
 function openContent(request: ProtectionRequest): RequestContent {
-  if (!request.content || !request.sealedKey) throw new Error("request has no content");
+  const sealedKey = request.content ? teamSealedKeyOf(request.requestId, request) : null;
+  if (!request.content || !sealedKey) throw new Error("request has no content");
   const record = {
-    sealedKey: request.sealedKey,
+    sealedKey,
     fields: { [REQUEST_CONTENT_FIELD]: request.content },
   } as unknown as EncryptedRecord<typeof REQUEST_CONTENT_FIELD>;
   const { dataKey, fields } = decryptRecord(teamRing, request.requestId, record);

@@ -52,10 +52,13 @@ export function useTestMongo(): { dbName: string; uri: string; client: () => Pro
   };
   afterAll(async () => {
     const c = await get();
-    await c
-      .db(dbName)
-      .dropDatabase()
-      .catch(() => {});
+    // The database and its erasure key store (`<db>_keys`, src/storage/erasure-keys.ts).
+    for (const name of [dbName, `${dbName}_keys`]) {
+      await c
+        .db(name)
+        .dropDatabase()
+        .catch(() => {});
+    }
     await c.close();
   });
   return { dbName, uri, client: get };

@@ -4,6 +4,7 @@ import {
   fromBase64url,
   openDataKey,
   sealOutbound,
+  unwrapSealedKey,
   wipe,
 } from "../../crypto/index.js";
 import { statusTransitions } from "../../storage/request-status.js";
@@ -26,7 +27,9 @@ import { me } from "./session.js";
 interface RequestData extends QueueItem {
   content: string | null;
   sealedKey: string | null;
-  recipient: string;
+  wrappedKey: string | null;
+  erasureKey: string | null;
+  recipient: string | null;
   notes: { content: string; day: string; authorId: string; authorName: string | null }[];
   referrals: { partnerId: string; route: string; day: string; staffId: string }[];
 }
@@ -101,9 +104,20 @@ export async function renderRequest(root: HTMLElement, id: string): Promise<void
   let intake: Record<string, unknown> | undefined;
   let decryptError = false;
   const notes: { text: string; day: string; author: string }[] = [];
-  if (data.content && data.sealedKey) {
+  // New requests: the sealed data key is wrapped under the erasure key the server hands over (row 26).
+  const wrapped = data.wrappedKey && data.erasureKey ? { w: data.wrappedKey, e: data.erasureKey } : null;
+  if (data.content && (data.sealedKey || wrapped)) {
     try {
-      openKey = openDataKey(teamRing(), data.id, data.sealedKey);
+      let sealed = data.sealedKey ?? "";
+      if (wrapped) {
+        const erasureKey = fromBase64url(wrapped.e);
+        try {
+          sealed = unwrapSealedKey(erasureKey, data.id, wrapped.w);
+        } finally {
+          wipe(erasureKey);
+        }
+      }
+      openKey = openDataKey(teamRing(), data.id, sealed);
       const text = decryptField(openKey, data.id, CONTENT_FIELD, data.content);
       const parsed: unknown = JSON.parse(text);
       intake = parsed && typeof parsed === "object" ? (parsed as Record<string, unknown>) : { value: parsed };

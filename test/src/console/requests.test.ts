@@ -3,9 +3,11 @@ import { CONTENT_FIELD, NOTE_FIELD } from "../../../src/console/fields.js";
 import {
   decryptField,
   encryptField,
+  fromBase64url,
   openDataKey,
   openOutbound,
   sealOutbound,
+  unwrapSealedKey,
 } from "../../../src/crypto/index.js";
 import {
   type ApiClient,
@@ -78,12 +80,14 @@ describe("console queue and request API", () => {
     const target = seeded[1] as SeededRequest;
     const res = await get(`/staff/api/requests/${target.requestId}`);
     expect(res.status).toBe(200);
-    const body = res.json() as { content: string; sealedKey: string };
+    const body = res.json() as { content: string; wrappedKey: string; erasureKey: string };
     expect(body.content).toMatch(/^v1\.field\.dk\./);
-    expect(body.sealedKey).toMatch(/^v1\.datakey\./);
+    expect(body.wrappedKey).toMatch(/^v1\.field\.dk\./);
     expect(res.body).not.toContain(target.canary);
-    // The team key (only in a staff browser) opens it.
-    const dataKey = openDataKey(await adminTeamKey(h), target.requestId, body.sealedKey);
+    // The erasure key (served to signed-in staff) unwraps the sealed data key; the team key (only in a
+    // staff browser) opens it.
+    const sealed = unwrapSealedKey(fromBase64url(body.erasureKey), target.requestId, body.wrappedKey);
+    const dataKey = openDataKey(await adminTeamKey(h), target.requestId, sealed);
     expect(decryptField(dataKey, target.requestId, CONTENT_FIELD, body.content)).toContain(target.canary);
     const views = (await h.audit.listForRequest(target.requestId)).filter((e) => e.action === "view");
     expect(views).toHaveLength(1);
@@ -94,7 +98,8 @@ describe("console queue and request API", () => {
     const id = target.requestId;
     const detail = (await get(`/staff/api/requests/${id}`)).json() as {
       version: number;
-      sealedKey: string;
+      wrappedKey: string;
+      erasureKey: string;
       recipient: string;
     };
     let version = detail.version;
@@ -113,7 +118,8 @@ describe("console queue and request API", () => {
       (await post(`/staff/api/requests/${id}/status`, { to: "closed", version: version - 1 })).status,
     ).toBe(409);
 
-    const dataKey = openDataKey(await adminTeamKey(h), id, detail.sealedKey);
+    const sealedKey = unwrapSealedKey(fromBase64url(detail.erasureKey), id, detail.wrappedKey);
+    const dataKey = openDataKey(await adminTeamKey(h), id, sealedKey);
     const noteText = `NOTECANARY-${id}`;
     const note = await post(`/staff/api/requests/${id}/notes`, {
       content: encryptField(dataKey, id, NOTE_FIELD, noteText),

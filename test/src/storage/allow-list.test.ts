@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cryptoReady } from "../../../src/crypto/index.js";
 import {
   ciphertextFields,
   clearFieldAllowList,
   isAllowedField,
+  keyStoreFieldAllowList,
   type StoredCollection,
 } from "../../../src/storage/allow-list.js";
 import { createAuditLog } from "../../../src/storage/audit.js";
@@ -18,6 +20,7 @@ const mongo = useTestMongo();
 let storage: Storage;
 
 beforeAll(async () => {
+  await cryptoReady();
   storage = connectStorage(mongo.uri);
   await storage.ensureIndexes();
 });
@@ -105,6 +108,24 @@ describe("stored fields", () => {
     }
     expect(checked).toBeGreaterThan(50);
     expect(offending).toEqual([]);
+
+    // The erasure key store, a database of its own: keys, request ids and sender tags only.
+    const tagged = newRequest();
+    const { sealedKey: _legacy, ...rest } = tagged;
+    await requests.insertRequest({
+      ...rest,
+      wrappedKey: asCiphertext(fakeEnvelope()),
+      erasureKey: new Uint8Array(32).fill(7),
+    });
+    let t = (await requests.changeStatus(tagged.requestId, 0, "in_review")).version;
+    t = (await requests.changeStatus(tagged.requestId, t, "closed")).version;
+    const keyDb = (await mongo.client()).db(`${mongo.dbName}_keys`);
+    const keyCollections = (await keyDb.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
+    expect(keyCollections.sort()).toEqual(Object.keys(keyStoreFieldAllowList).sort());
+    const keyPaths = (await keyDb.collection("erasure_keys").find({}).toArray()).flatMap((d) =>
+      paths(d).map((p) => p.path.split(".")[0] as string),
+    );
+    expect(new Set(keyPaths)).toEqual(new Set(keyStoreFieldAllowList.erasure_keys));
   });
 
   it("the allow-list check itself catches a stray field", () => {
