@@ -4,8 +4,9 @@ import type { Log } from "../src/log/index.js";
 import type { Metrics } from "../src/metrics/index.js";
 import type { AuditLog } from "../src/storage/audit.js";
 import type { RequestStore, ShredResult } from "../src/storage/requests.js";
+import { createFinishedJobs, recordFinishedJobs } from "./finished-jobs.js";
 import { type MaintenanceJob, queueNames } from "./payloads.js";
-import { bullPrefix, defaultJobOptions, type TypedQueue } from "./queues.js";
+import { addOnce, bullPrefix, defaultJobOptions, type TypedQueue } from "./queues.js";
 import { closeWorker, FORGOTTEN_MARK_TTL_MS, forgottenKey } from "./screening-worker.js";
 
 export type MaintenanceTask = MaintenanceJob["task"];
@@ -199,6 +200,13 @@ export function createMaintenanceWorker(options: MaintenanceWorkerOptions): Main
     stalledInterval: options.stalledIntervalMs ?? 30_000,
   });
   worker.on("error", (err) => log.error("maintenance.worker_error", { err }));
+  // Job ids are task names or `f-<sender hash>-<seq>`: keep only the scheduled tasks' ids.
+  recordFinishedJobs(worker, createFinishedJobs({ redis: options.connection, prefix: options.prefix }), {
+    queue,
+    keepId: (id) => !id.startsWith("f-"),
+    result: (counts) => ({ ...counts }),
+    onError: (err) => log.warn("maintenance.finished_line_failed", { err: err as Error }),
+  });
   return { worker, process, close: (timeoutMs = 10_000) => closeWorker(worker, timeoutMs, log) };
 }
 
@@ -244,6 +252,6 @@ export async function enqueueForgetSender(
   await queue.add(
     "forget-sender",
     { v: 1, task: "forget-sender", sender },
-    { jobId: `f-${sender}-${dedupeId}` },
+    addOnce(`f-${sender}-${dedupeId}`),
   );
 }

@@ -3,6 +3,7 @@ import type { Redis } from "ioredis";
 import type { Channel, Reply } from "../src/intake/messages.js";
 import type { Log } from "../src/log/index.js";
 import { type ChannelSender, SendError } from "./channel-sender.js";
+import { createFinishedJobs, recordFinishedJobs } from "./finished-jobs.js";
 import { type OutboundMessage, outboundContext } from "./outbound-message.js";
 import type { Pacer } from "./pacing.js";
 import { type OutboundJob, outboundQueueName } from "./payloads.js";
@@ -186,5 +187,11 @@ export function createOutboundWorker(options: OutboundWorkerOptions): Worker<Out
     });
   });
   worker.on("error", (err) => log.error("outbound.worker_error", { err }));
+  // Outbound job ids name the recipient's hash and a sequence: the line keeps neither.
+  recordFinishedJobs(worker, createFinishedJobs({ redis: options.connection, prefix }), {
+    queue: outboundQueueName(options.channel),
+    keepId: false,
+    onError: (err) => log.warn("outbound.finished_line_failed", { err: err as Error }),
+  });
   return worker;
 }

@@ -4,7 +4,7 @@ import { enqueueForgetSender } from "../../queues/maintenance.js";
 import { type OutboundMessage, outboundContext } from "../../queues/outbound-message.js";
 import { blockedKey } from "../../queues/outbound-worker.js";
 import { outboundQueueName } from "../../queues/payloads.js";
-import type { Queues } from "../../queues/queues.js";
+import { addOnce, type Queues } from "../../queues/queues.js";
 import { compareSeq, timeSeq } from "../../queues/sequence.js";
 import type { Inbound, Reply } from "../../src/intake/messages.js";
 import type { Log } from "../../src/log/index.js";
@@ -130,7 +130,7 @@ export function createIngress<S>(options: IngressOptions<S>): Ingress {
     const sealed = sealing.sealOutbound(JSON.stringify(message), outboundContext(sender, seq));
     const data = { v: 1 as const, channel, recipient: sender, sealed, seq, ...(after ? { after } : {}) };
     // Deterministic job id: replaying the same entry after a crash adds nothing.
-    await queues[outboundQueueName(channel)].add("send", data, { jobId: `o-${sender}-${seq}` });
+    await queues[outboundQueueName(channel)].add("send", data, addOnce(`o-${sender}-${seq}`));
   }
 
   async function applyEntry(
@@ -186,7 +186,7 @@ export function createIngress<S>(options: IngressOptions<S>): Ingress {
       if (effect.type === "complete") {
         const intakeId = effect.intake.intakeId;
         const sealed = sealing.sealIntake(JSON.stringify(effect.intake), intakeId);
-        await queues.screening.add("screen", { v: 1, intakeId, sealed }, { jobId: `i-${intakeId}` });
+        await queues.screening.add("screen", { v: 1, intakeId, sealed }, addOnce(`i-${intakeId}`));
         log.info("intake.submitted", { channel: inbound.channel });
       } else if (effect.type === "erase") {
         // The conversation state goes with the null state below; a request already submitted by this
