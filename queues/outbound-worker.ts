@@ -9,6 +9,7 @@ import type { Pacer } from "./pacing.js";
 import { type OutboundJob, outboundQueueName } from "./payloads.js";
 import { bullPrefix } from "./queues.js";
 import { compareSeq } from "./sequence.js";
+import { isStaffJob, type StaffReplyGuard } from "./staff-reply-guard.js";
 
 export interface OutboundWorkerOptions {
   channel: Channel;
@@ -39,6 +40,11 @@ export interface OutboundWorkerOptions {
     seconds: number,
   ) => Promise<void>;
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * Checks staff replies against their request's sender before sending (security row 29). Without it,
+   * every staff job is refused: unchecked staff replies never go out.
+   */
+  staffReplies?: StaffReplyGuard;
 }
 
 const doneKey = (prefix: string, recipient: string) => `${prefix}:out:done:${recipient}`;
@@ -118,6 +124,13 @@ export function createOutboundWorker(options: OutboundWorkerOptions): Worker<Out
       message = options.open(data.sealed, outboundContext(data.recipient, data.seq));
     } catch {
       throw new UnrecoverableError("OUTBOUND_ENVELOPE_INVALID");
+    }
+    if (isStaffJob(job.id, data)) {
+      const refusal = options.staffReplies ? await options.staffReplies(data, message) : "unchecked";
+      if (refusal) {
+        log.warn("outbound.staff_reply_refused", { channel: options.channel, reason: refusal });
+        throw new UnrecoverableError("STAFF_REPLY_REFUSED");
+      }
     }
     await waitForPredecessor(data);
     // Progress counts replies already sent, so a retry never repeats one.

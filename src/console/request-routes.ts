@@ -26,7 +26,8 @@ const listQuery = z.object({
 const assignBody = z.object({ to: z.union([z.literal("me"), z.literal("none")]), version });
 const statusBody = z.object({ to: z.enum(requestStatuses), version });
 const noteBody = z.object({ content: z.string().regex(/^v1\.field\.dk\.[A-Za-z0-9_-]{16,20000}$/), version });
-const replyBody = z.object({
+// Exactly what a reply needs: anything else in the body (a job kind, a recipient, a channel) is refused.
+const replyBody = z.strictObject({
   sealed: z.string().regex(/^v1\.outbound\.[a-z0-9][a-z0-9-]{0,31}\.[A-Za-z0-9_-]{16,40000}$/),
   seq: z.string().regex(/^\d{13}-\d{1,6}$/),
 });
@@ -212,6 +213,8 @@ export function registerRequestRoutes(app: FastifyInstance, ctx: ConsoleContext)
       sealed: body.sealed,
       seq: body.seq,
       jobId,
+      requestId: id,
+      staffId: a.account.id,
     });
     await ctx.audit.append({
       actor: a.account.id,

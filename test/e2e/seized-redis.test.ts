@@ -119,6 +119,7 @@ describe("a seized Redis holds nothing of finished intakes and replies", () => {
       };
       await enqueueStaffReply(queues, {
         requestId: String(r._id),
+        staffId: `s${tag}`,
         channel,
         recipient: r.senderHash,
         seq,

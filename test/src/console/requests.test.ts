@@ -148,6 +148,22 @@ describe("console queue and request API", () => {
       job?.sealed ?? "",
     );
     expect(JSON.parse(opened)).toEqual(message);
+    // The job names the request and who replied, so the sender worker can check the address (row 29).
+    expect(job).toMatchObject({ requestId: id, staffId: expect.any(String) });
+    // The route takes only what a reply needs: a body that also names a recipient, a channel or a job
+    // kind is refused, and nothing is queued.
+    for (const extra of [
+      { recipient: "x".repeat(43) },
+      { channel: "sms" },
+      { kind: "wipe" },
+      { jobId: "j" },
+    ]) {
+      const seq2 = `${h.now}-${Object.keys(extra)[0]?.length ?? 0}`;
+      expect((await post(`/staff/api/requests/${id}/reply`, { sealed, seq: seq2, ...extra })).status).toBe(
+        400,
+      );
+    }
+    expect(h.enqueued).toHaveLength(1);
 
     const referral = await post(`/staff/api/requests/${id}/referrals`, {
       partnerId: "pdeu",
