@@ -200,10 +200,11 @@ export function createMaintenanceWorker(options: MaintenanceWorkerOptions): Main
     stalledInterval: options.stalledIntervalMs ?? 30_000,
   });
   worker.on("error", (err) => log.error("maintenance.worker_error", { err }));
-  // Job ids are task names or `f-<sender hash>-<seq>`: keep only the scheduled tasks' ids.
+  // Job ids are task names, `f-<sender hash>-<seq>` (a person) or the scheduler's `repeat:<task>:<ms>` (a
+  // millisecond time, security row 31): keep only plain task names.
   recordFinishedJobs(worker, createFinishedJobs({ redis: options.connection, prefix: options.prefix }), {
     queue,
-    keepId: (id) => !id.startsWith("f-"),
+    keepId: (id) => !id.startsWith("f-") && !id.startsWith("repeat:"),
     result: (counts) => ({ ...counts }),
     onError: (err) => log.warn("maintenance.finished_line_failed", { err: err as Error }),
   });

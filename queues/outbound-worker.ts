@@ -107,8 +107,12 @@ export function createOutboundWorker(options: OutboundWorkerOptions): Worker<Out
     }
   }
 
-  /** Marks this turn handled, so the recipient's next job does not wait for it. */
+  /**
+   * Marks this turn handled, so the recipient's next job does not wait for it. Staff replies are waited
+   * for by no one, and their sequence is the browser's clock in ms: they leave no mark (security row 31).
+   */
   const markDone = async (data: OutboundJob) => {
+    if (data.staff) return;
     await redis.eval(markDoneScript, 1, doneKey(prefix, data.recipient), data.seq);
   };
 

@@ -5,7 +5,7 @@ import { type OutboundMessage, outboundContext } from "../../queues/outbound-mes
 import { blockedKey } from "../../queues/outbound-worker.js";
 import { outboundQueueName } from "../../queues/payloads.js";
 import { addOnce, type Queues } from "../../queues/queues.js";
-import { compareSeq, timeSeq } from "../../queues/sequence.js";
+import { ceilToMinute, compareSeq, floorToMinute, timeSeq } from "../../queues/sequence.js";
 import type { Inbound, Reply } from "../../src/intake/messages.js";
 import type { Log } from "../../src/log/index.js";
 import type { ConversationRecord } from "./conversation-record.js";
@@ -307,10 +307,13 @@ export function createIngress<S>(options: IngressOptions<S>): Ingress {
     }
   }
 
-  /** Remind once, a quarter of the TTL before the conversation lapses; "" when there is nothing to remind. */
+  /**
+   * Remind once, a quarter of the TTL before the conversation lapses; "" when there is nothing to remind.
+   * Stored as a score in the clear, so rounded up to the minute (security row 31).
+   */
   function reminderAt(record: ConversationRecord<S>): number | "" {
     if (record.engine === null) return "";
-    return record.lastActivityAt + Math.round(options.conversationTtlMs * 0.75);
+    return ceilToMinute(record.lastActivityAt + Math.round(options.conversationTtlMs * 0.75));
   }
 
   const background = createDrainQueue({
@@ -341,6 +344,7 @@ export function createIngress<S>(options: IngressOptions<S>): Ingress {
         60,
         options.limits.globalPerSecond,
         ttlSec,
+        floorToMinute(now),
       )) as [string, string];
       if (status === "accepted" || status === "limited-first") {
         background.schedule(inbound.sender);

@@ -224,4 +224,38 @@ describe("a seized Redis holds nothing of finished intakes and replies", () => {
       expect(plain, "Redis opened with the host's keys").not.toContain(needle);
     }
   }, 180_000);
+
+  it("holds no millisecond time in any key, value, score or stream id, except the documented ones", async () => {
+    const redis = pipeline.redis.redis();
+    // docs/security.md, "Times in Redis": BullMQ's own event stream and scheduler (maintenance), and the
+    // pacing clocks (one per channel, and a provider's retry_after per recipient for seconds), and each
+    // worker's stalled-check mark (its own clock, for its stalled interval).
+    const exempt = [
+      /:bull:[^:]+:events$/,
+      /:bull:maintenance:/,
+      /:bull:[^:]+:stalled-check$/,
+      /:pace:/,
+      /:pause:/,
+    ];
+    const now = Date.now();
+    const found: string[] = [];
+    const check = (key: string, text: string) => {
+      for (const m of text.matchAll(/(?<!\d)\d{13}(?!\d)/g)) {
+        const ms = Number(m[0]);
+        if (Math.abs(ms - now) < 30 * 24 * 3600_000 && ms % 60_000 !== 0) found.push(`${key}: ${m[0]}`);
+      }
+    };
+    for (const key of await scan(redis, pipeline.prefix)) {
+      if (exempt.some((e) => e.test(key))) continue;
+      check(key, key);
+      const type = await redis.type(key);
+      if (type === "string") check(key, ((await redis.getBuffer(key)) ?? Buffer.alloc(0)).toString("latin1"));
+      else if (type === "hash") check(key, JSON.stringify(await redis.hgetall(key)));
+      else if (type === "list") check(key, JSON.stringify(await redis.lrange(key, "0", "-1")));
+      else if (type === "set") check(key, JSON.stringify(await redis.smembers(key)));
+      else if (type === "zset") check(key, JSON.stringify(await redis.zrange(key, "0", "-1", "WITHSCORES")));
+      else if (type === "stream") check(key, JSON.stringify(await redis.xrange(key, "-", "+")));
+    }
+    expect(found).toEqual([]);
+  });
 });
