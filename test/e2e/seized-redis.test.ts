@@ -38,6 +38,7 @@ afterAll(async () => {
 
 const tag = randomBytes(4).toString("hex");
 const tgUsers = [5_550_002_101, 5_550_002_102];
+const inProgressUser = 5_550_002_103;
 const phone = "+254711222444";
 const canaries = [canaryAnswers(`tg1-${tag}`), canaryAnswers(`tg2-${tag}`), canaryAnswers(`sms-${tag}`)];
 const replyCanary = `Canaryreply ${tag} we will call at nine`;
@@ -137,6 +138,14 @@ describe("a seized Redis holds nothing of finished intakes and replies", () => {
         twilio.messagesTo(phone).some((m) => m.resource.body === replyCanary),
       30_000,
     );
+
+    // One conversation left in progress (its state, inbox ids, reminder and seen ids stay in Redis).
+    const midway = lookupHash(keys.serve.lookup, "telegram", String(inProgressUser));
+    expect((await telegram.userSends(inProgressUser, "hello")).status).toBe(200);
+    await waitUntil("the conversation in progress", async () => {
+      const redis = pipeline.redis.redis();
+      return (await redis.zscore(ingressKeys(pipeline.prefix).reminders, midway)) !== null;
+    });
 
     // Injected failures: a truncated sealed intake, and an outbound job sealed for another recipient.
     const failedId = `f${randomBytes(8).toString("hex")}`;
