@@ -130,7 +130,13 @@ export function createOutboundWorker(options: OutboundWorkerOptions): Worker<Out
       throw new UnrecoverableError("OUTBOUND_ENVELOPE_INVALID");
     }
     if (isStaffJob(job.id, data)) {
-      const refusal = options.staffReplies ? await options.staffReplies(data, message) : "unchecked";
+      let refusal: string | undefined = "unchecked";
+      try {
+        if (options.staffReplies) refusal = await options.staffReplies(data, message);
+      } catch {
+        // MongoDB or the audit log unreachable: nothing is sent; retried, with a code, never the error text.
+        throw new Error("STAFF_REPLY_CHECK_FAILED");
+      }
       if (refusal) {
         log.warn("outbound.staff_reply_refused", { channel: options.channel, reason: refusal });
         throw new UnrecoverableError("STAFF_REPLY_REFUSED");
