@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { type IdentityKind, type Keyring, lookupHashes } from "../src/crypto/index.js";
 import type { Channel } from "../src/intake/messages.js";
 import type { OutboundMessage } from "./outbound-message.js";
@@ -14,13 +15,19 @@ export interface StaffReply {
   readonly recipient: string;
   readonly sealed: string;
   readonly seq: string;
+  /** The console's job id for it (`staffReplyJobId`); computed here when absent. */
+  readonly jobId?: string;
 }
 
 const STAFF_JOB_PREFIX = "staff-";
 
-/** The deterministic job id of a staff reply, so a retried POST enqueues once. */
+/**
+ * The deterministic job id of a staff reply, so a retried POST enqueues once: the request and a digest of
+ * the browser's sequence, which is a millisecond clock value and so is not kept in the id or the dedupe
+ * mark that outlives the job (security row 31). The console computes the same id.
+ */
 export function staffReplyJobId(requestId: string, seq: string): string {
-  return `${STAFF_JOB_PREFIX}${requestId}-${seq}`;
+  return `${STAFF_JOB_PREFIX}${requestId}-${createHash("sha256").update(seq).digest("base64url").slice(0, 16)}`;
 }
 
 /** Queues a staff reply on its channel's outbound queue, marked as staff's. Resolves the job id. */
@@ -28,7 +35,7 @@ export async function enqueueStaffReply(
   queues: Pick<Queues, "outbound-telegram" | "outbound-sms">,
   reply: StaffReply,
 ): Promise<string> {
-  const jobId = staffReplyJobId(reply.requestId, reply.seq);
+  const jobId = reply.jobId ?? staffReplyJobId(reply.requestId, reply.seq);
   const data: OutboundJob = {
     v: 1,
     channel: reply.channel,

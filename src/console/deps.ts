@@ -17,7 +17,7 @@ export interface ConsoleOutboundJob {
   readonly sealed: string;
   /** Time-based sequence id (`<ms>-<n>`) minted in the browser and bound into the seal. */
   readonly seq: string;
-  /** Deterministic job id (`staff-<requestId>-<seq>`) so a retried POST enqueues once. */
+  /** Deterministic job id (`staff-<requestId>-<digest of seq>`) so a retried POST enqueues once. */
   readonly jobId: string;
   /** The request replied to: the sender worker checks the sealed address against its sender (row 29). */
   readonly requestId: string;
