@@ -23,10 +23,10 @@ import { createMaintenanceWorker, scheduleMaintenance } from "../queues/maintena
 import type { OutboundMessage } from "../queues/outbound-message.js";
 import { createOutboundWorker } from "../queues/outbound-worker.js";
 import { createPacer } from "../queues/pacing.js";
-import { outboundQueueName } from "../queues/payloads.js";
 import { createQueues, type Queues } from "../queues/queues.js";
 import { checkRedisPolicy } from "../queues/redis-policy.js";
 import { closeWorker, createScreeningWorker, createTeamKeyResolver } from "../queues/screening-worker.js";
+import { createStaffReplyGuard, enqueueStaffReply } from "../queues/staff-reply-guard.js";
 import { createConsolePlugin } from "../src/console/plugin.js";
 import { cryptoReady, openOutbound } from "../src/crypto/index.js";
 import type { ConversationState } from "../src/intake/index.js";
@@ -256,11 +256,7 @@ export function httpPlugins(
       erasureKeys: context.storage.erasureKeys,
       cookieSecure: config.http.publicBaseUrl.startsWith("https://"),
       enqueueOutbound: async (job) => {
-        await queues[outboundQueueName(job.channel)].add(
-          "send",
-          { v: 1, channel: job.channel, recipient: job.recipient, sealed: job.sealed, seq: job.seq },
-          { jobId: job.jobId },
-        );
+        await enqueueStaffReply(queues, job);
       },
       outboundPublicKey: async () => {
         const key = outbound.keys.get(outbound.current);
@@ -329,6 +325,19 @@ export async function startWorkers(context: RoleContext, services: Services): Pr
 
   const openMessage = (sealed: string, contextId: string) =>
     JSON.parse(openOutbound(keys.outbound, contextId, sealed)) as OutboundMessage;
+  // Staff replies go only to their request's own sender; a refusal is audited (security row 29).
+  const staffReplies = createStaffReplyGuard({
+    lookup: keys.lookup,
+    senderOf: async (requestId) => (await requests.getRequest(requestId))?.senderHash,
+    refused: async ({ requestId, staffId, channel, reason }) => {
+      await audit.append({
+        actor: staffId ?? "system",
+        action: "reply_refused",
+        requestId,
+        details: { channel, reason },
+      });
+    },
+  });
 
   if (config.telegram.enabled) {
     const telegram = config.telegram;
@@ -348,6 +357,7 @@ export async function startWorkers(context: RoleContext, services: Services): Pr
       prefix: config.redis.prefix,
       sender: createTelegramSender({ token: telegram.token, apiRoot: telegram.apiRoot }),
       open: openMessage,
+      staffReplies,
       pacer: createPacer({
         redis: context.redis,
         prefix: config.redis.prefix,
@@ -375,6 +385,7 @@ export async function startWorkers(context: RoleContext, services: Services): Pr
         statusCallbackUrl: `${config.http.publicBaseUrl}/webhooks/twilio/status`,
       }),
       open: openMessage,
+      staffReplies,
       pacer: createPacer({
         redis: context.redis,
         prefix: config.redis.prefix,

@@ -264,7 +264,7 @@ export const ingressSection: Section = {
         "… plus its 8 reply jobs while queued",
         "bytes",
         withJobs,
-        "sealed outbound job hashes; completed ones kept 1 h",
+        "sealed outbound job hashes; removed once sent (a 15-min dedupe mark stays)",
       ),
     );
     await queues["outbound-telegram"].obliterate({ force: true });

@@ -6,8 +6,9 @@ import type { Metrics } from "../src/metrics/index.js";
 import type { AuditLog } from "../src/storage/audit.js";
 import type { RequestStore, ShredResult } from "../src/storage/requests.js";
 import { type EraseSenderJobsDeps, eraseSenderJobs } from "./erase-sender.js";
+import { createFinishedJobs, recordFinishedJobs } from "./finished-jobs.js";
 import { type MaintenanceJob, queueNames } from "./payloads.js";
-import { bullPrefix, defaultJobOptions, type TypedQueue } from "./queues.js";
+import { addOnce, bullPrefix, defaultJobOptions, type TypedQueue } from "./queues.js";
 import { closeWorker, FORGOTTEN_MARK_TTL_MS, forgottenKey } from "./screening-worker.js";
 
 export type MaintenanceTask = MaintenanceJob["task"];
@@ -232,6 +233,14 @@ export function createMaintenanceWorker(options: MaintenanceWorkerOptions): Main
     stalledInterval: options.stalledIntervalMs ?? 30_000,
   });
   worker.on("error", (err) => log.error("maintenance.worker_error", { err }));
+  // Job ids are task names, `f-<sender hash>-<seq>` (a person) or the scheduler's `repeat:<task>:<ms>` (a
+  // millisecond time, security row 31): keep only plain task names.
+  recordFinishedJobs(worker, createFinishedJobs({ redis: options.connection, prefix: options.prefix }), {
+    queue,
+    keepId: (id) => !id.startsWith("f-") && !id.startsWith("repeat:"),
+    result: (counts) => ({ ...counts }),
+    onError: (err) => log.warn("maintenance.finished_line_failed", { err: err as Error }),
+  });
   return { worker, process, close: (timeoutMs = 10_000) => closeWorker(worker, timeoutMs, log) };
 }
 

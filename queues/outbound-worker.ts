@@ -3,11 +3,13 @@ import type { Redis } from "ioredis";
 import type { Channel, Reply } from "../src/intake/messages.js";
 import type { Log } from "../src/log/index.js";
 import { type ChannelSender, SendError } from "./channel-sender.js";
+import { createFinishedJobs, recordFinishedJobs } from "./finished-jobs.js";
 import { type OutboundMessage, outboundContext } from "./outbound-message.js";
 import type { Pacer } from "./pacing.js";
 import { type OutboundJob, outboundQueueName } from "./payloads.js";
 import { bullPrefix } from "./queues.js";
 import { compareSeq } from "./sequence.js";
+import { isStaffJob, type StaffReplyGuard } from "./staff-reply-guard.js";
 
 export interface OutboundWorkerOptions {
   channel: Channel;
@@ -38,6 +40,11 @@ export interface OutboundWorkerOptions {
     seconds: number,
   ) => Promise<void>;
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * Checks staff replies against their request's sender before sending (security row 29). Without it,
+   * every staff job is refused: unchecked staff replies never go out.
+   */
+  staffReplies?: StaffReplyGuard;
 }
 
 const doneKey = (prefix: string, recipient: string) => `${prefix}:out:done:${recipient}`;
@@ -100,8 +107,12 @@ export function createOutboundWorker(options: OutboundWorkerOptions): Worker<Out
     }
   }
 
-  /** Marks this turn handled, so the recipient's next job does not wait for it. */
+  /**
+   * Marks this turn handled, so the recipient's next job does not wait for it. Staff replies are waited
+   * for by no one, and their sequence is the browser's clock in ms: they leave no mark (security row 31).
+   */
   const markDone = async (data: OutboundJob) => {
+    if (data.staff) return;
     await redis.eval(markDoneScript, 1, doneKey(prefix, data.recipient), data.seq);
   };
 
@@ -117,6 +128,19 @@ export function createOutboundWorker(options: OutboundWorkerOptions): Worker<Out
       message = options.open(data.sealed, outboundContext(data.recipient, data.seq));
     } catch {
       throw new UnrecoverableError("OUTBOUND_ENVELOPE_INVALID");
+    }
+    if (isStaffJob(job.id, data)) {
+      let refusal: string | undefined = "unchecked";
+      try {
+        if (options.staffReplies) refusal = await options.staffReplies(data, message);
+      } catch {
+        // MongoDB or the audit log unreachable: nothing is sent; retried, with a code, never the error text.
+        throw new Error("STAFF_REPLY_CHECK_FAILED");
+      }
+      if (refusal) {
+        log.warn("outbound.staff_reply_refused", { channel: options.channel, reason: refusal });
+        throw new UnrecoverableError("STAFF_REPLY_REFUSED");
+      }
     }
     await waitForPredecessor(data);
     // Progress counts replies already sent, so a retry never repeats one.
@@ -186,5 +210,11 @@ export function createOutboundWorker(options: OutboundWorkerOptions): Worker<Out
     });
   });
   worker.on("error", (err) => log.error("outbound.worker_error", { err }));
+  // Outbound job ids name the recipient's hash and a sequence: the line keeps neither.
+  recordFinishedJobs(worker, createFinishedJobs({ redis: options.connection, prefix }), {
+    queue: outboundQueueName(options.channel),
+    keepId: false,
+    onError: (err) => log.warn("outbound.finished_line_failed", { err: err as Error }),
+  });
   return worker;
 }

@@ -42,6 +42,11 @@ export interface OutboundJob {
    */
   seq: string;
   after?: string;
+  /**
+   * Set on staff replies only (queues/staff-reply-guard.ts): the request replied to and who replied (ids).
+   * The sender worker checks the opened address against that request's sender before sending.
+   */
+  staff?: { requestId: string; staffId: string };
 }
 
 export type MaintenanceJob =

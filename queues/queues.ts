@@ -3,37 +3,60 @@ import type { Redis } from "ioredis";
 import { type QueueName, type QueuePayloads, queueNames } from "./payloads.js";
 
 /**
- * Default job options per queue. Retries are explicit (BullMQ has none unless `attempts` is set);
- * completed jobs are kept long enough that a replayed job id is recognised and ignored (a crashed turn is
- * replayed within seconds by the ingress sweeper: an hour for outbound, whose jobs are ~2 KB each; a week
- * for screening); failed jobs keep only their content-free reason (job data is ciphertext).
+ * Default job options per queue. Retries are explicit (BullMQ has none unless `attempts` is set). A job
+ * is removed the moment it completes or finally fails, payload and all (security row 24): what remains
+ * is a content-free line in queues/finished-jobs.ts. Replays are recognised without the finished job:
+ * screening by MongoDB's unique intakeId index, outbound and maintenance by the dedupe mark `addOnce`
+ * leaves for REPLAY_WINDOW_MS.
  */
 export const defaultJobOptions: Record<QueueName, JobsOptions> = {
   screening: {
     attempts: 12,
     backoff: { type: "exponential", delay: 1000 },
-    removeOnComplete: { age: 7 * 24 * 3600 },
-    removeOnFail: { age: 30 * 24 * 3600 },
+    removeOnComplete: true,
+    removeOnFail: true,
   },
   "outbound-telegram": {
     attempts: 8,
     backoff: { type: "exponential", delay: 1000 },
-    removeOnComplete: { age: 3600 },
-    removeOnFail: { age: 7 * 24 * 3600 },
+    removeOnComplete: true,
+    removeOnFail: true,
   },
   "outbound-sms": {
     attempts: 8,
     backoff: { type: "exponential", delay: 2000 },
-    removeOnComplete: { age: 3600 },
-    removeOnFail: { age: 7 * 24 * 3600 },
+    removeOnComplete: true,
+    removeOnFail: true,
   },
   maintenance: {
     attempts: 3,
     backoff: { type: "exponential", delay: 5000 },
-    removeOnComplete: 100,
-    removeOnFail: 100,
+    removeOnComplete: true,
+    removeOnFail: true,
   },
 };
+
+/**
+ * How long a finished job's id is still recognised, so that adding it again adds nothing. The ingress
+ * replays a crashed turn within its lock time plus one sweep (about 35 s) and the console's retried POST
+ * within seconds; 15 minutes covers both with room.
+ */
+export const REPLAY_WINDOW_MS = 15 * 60_000;
+
+/**
+ * BullMQ's event stream per queue (job ids, return values, failure reasons, with millisecond stream ids):
+ * nothing reads it here, so it is kept as short as BullMQ allows.
+ */
+export const EVENTS_MAX_LEN = 50;
+
+/**
+ * Options to add a job once: its deterministic id, plus a dedupe mark (BullMQ `deduplication` in throttle
+ * mode) that outlives the removed job for REPLAY_WINDOW_MS, so a replay within that window is ignored
+ * even after the first job finished and was removed.
+ */
+export function addOnce(jobId: string): JobsOptions {
+  return { jobId, deduplication: { id: jobId, ttl: REPLAY_WINDOW_MS } };
+}
 
 /** A typed BullMQ queue: `add` accepts only the payload of its own name. */
 export type TypedQueue<N extends QueueName> = Queue<QueuePayloads[N], unknown, string>;
@@ -50,6 +73,7 @@ export function createQueues(connection: Redis, prefix: string): Queues {
       connection,
       prefix: `${prefix}:bull`,
       defaultJobOptions: defaultJobOptions[name],
+      streams: { events: { maxLen: EVENTS_MAX_LEN } },
     });
   const queues = {
     screening: make(queueNames.screening),

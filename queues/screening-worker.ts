@@ -26,6 +26,7 @@ import { addDays } from "../src/storage/days.js";
 import { asCiphertext } from "../src/storage/opaque.js";
 import type { RequestStore } from "../src/storage/requests.js";
 import type { TeamKeyRecord } from "../src/storage/staff.js";
+import { createFinishedJobs, recordFinishedJobs } from "./finished-jobs.js";
 import { queueNames, type ScreeningJob } from "./payloads.js";
 import { bullPrefix } from "./queues.js";
 
@@ -381,6 +382,13 @@ export function createScreeningWorker(options: ScreeningWorkerOptions): Screenin
     maxStalledCount: 2,
   });
   worker.on("error", (err) => log.error("screening.worker_error", { err }));
+  // The job is removed as it finishes; an intake id names no one, so the line keeps it.
+  recordFinishedJobs(worker, createFinishedJobs({ redis: options.connection, prefix: options.prefix }), {
+    queue,
+    keepId: true,
+    result: (v) => ({ requestId: v.requestId, created: v.created }),
+    onError: (err) => log.warn("screening.finished_line_failed", { err: err as Error }),
+  });
   worker.on("failed", (job, err) => {
     // Stalled-too-often failures never reach the processor's catch.
     if (err.message.includes("stalled")) {

@@ -1,6 +1,7 @@
 /**
  * Per-recipient sequence ids ("ms-seq", the shape of Redis stream ids) and their order. The ingress uses
- * inbox entry ids; reminders and staff replies mint time-based ids of the same shape.
+ * inbox entry ids (`<minute ms>-<n>`); reminders mint minute-based ids of the same shape; staff replies
+ * carry the id the browser minted.
  */
 export function compareSeq(a: string, b: string): number {
   const parse = (id: string): [bigint, bigint] => {
@@ -14,7 +15,22 @@ export function compareSeq(a: string, b: string): number {
   return 0;
 }
 
-/** A sequence id for a message that starts on our side (staff reply, reminder), ordered by time. */
+const MINUTE_MS = 60_000;
+
+/** A time at rest in Redis, floored to the minute (security row 31: no millisecond times at rest). */
+export function floorToMinute(ms: number): number {
+  return Math.floor(ms / MINUTE_MS) * MINUTE_MS;
+}
+
+/** A time at rest in Redis that must not come early (a reminder), rounded up to the minute. */
+export function ceilToMinute(ms: number): number {
+  return Math.ceil(ms / MINUTE_MS) * MINUTE_MS;
+}
+
+/**
+ * A sequence id for a message that starts on our side (a reminder), ordered by time at minute
+ * granularity, after every inbox entry of the same minute.
+ */
 export function timeSeq(now: number, tiebreak = 999_999): string {
-  return `${now}-${tiebreak}`;
+  return `${floorToMinute(now)}-${tiebreak}`;
 }

@@ -4,8 +4,8 @@ import { enqueueForgetSender } from "../../queues/maintenance.js";
 import { type OutboundMessage, outboundContext } from "../../queues/outbound-message.js";
 import { blockedKey } from "../../queues/outbound-worker.js";
 import { outboundQueueName } from "../../queues/payloads.js";
-import type { Queues } from "../../queues/queues.js";
-import { compareSeq, timeSeq } from "../../queues/sequence.js";
+import { addOnce, type Queues } from "../../queues/queues.js";
+import { ceilToMinute, compareSeq, floorToMinute, timeSeq } from "../../queues/sequence.js";
 import type { Inbound, Reply } from "../../src/intake/messages.js";
 import type { Log } from "../../src/log/index.js";
 import type { ConversationRecord } from "./conversation-record.js";
@@ -132,11 +132,12 @@ export function createIngress<S>(options: IngressOptions<S>): Ingress {
     const sealed = sealing.sealOutbound(JSON.stringify(message), outboundContext(sender, seq));
     const data = { v: 1 as const, channel, recipient: sender, sealed, seq, ...(after ? { after } : {}) };
     // Deterministic job id: replaying the same entry after a crash adds nothing. The reply confirming a
-    // delete names the sender after the delete has swept their jobs: it keeps nothing once done (row 25).
-    await queues[outboundQueueName(channel)].add("send", data, {
-      jobId: `o-${sender}-${seq}`,
-      ...(leaveNothing ? { removeOnComplete: true, removeOnFail: true } : {}),
-    });
+    // delete names the sender after the delete has swept their jobs: it leaves no replay mark either (row 25).
+    await queues[outboundQueueName(channel)].add(
+      "send",
+      data,
+      leaveNothing ? { jobId: `o-${sender}-${seq}` } : addOnce(`o-${sender}-${seq}`),
+    );
   }
 
   async function applyEntry(
@@ -192,7 +193,7 @@ export function createIngress<S>(options: IngressOptions<S>): Ingress {
       if (effect.type === "complete") {
         const intakeId = effect.intake.intakeId;
         const sealed = sealing.sealIntake(JSON.stringify(effect.intake), intakeId);
-        await queues.screening.add("screen", { v: 1, intakeId, sealed }, { jobId: `i-${intakeId}` });
+        await queues.screening.add("screen", { v: 1, intakeId, sealed }, addOnce(`i-${intakeId}`));
         log.info("intake.submitted", { channel: inbound.channel });
       } else if (effect.type === "erase") {
         // The conversation state goes with the null state below; a request already submitted by this
@@ -314,10 +315,13 @@ export function createIngress<S>(options: IngressOptions<S>): Ingress {
     }
   }
 
-  /** Remind once, a quarter of the TTL before the conversation lapses; "" when there is nothing to remind. */
+  /**
+   * Remind once, a quarter of the TTL before the conversation lapses; "" when there is nothing to remind.
+   * Stored as a score in the clear, so rounded up to the minute (security row 31).
+   */
   function reminderAt(record: ConversationRecord<S>): number | "" {
     if (record.engine === null) return "";
-    return record.lastActivityAt + Math.round(options.conversationTtlMs * 0.75);
+    return ceilToMinute(record.lastActivityAt + Math.round(options.conversationTtlMs * 0.75));
   }
 
   /**
@@ -364,6 +368,7 @@ export function createIngress<S>(options: IngressOptions<S>): Ingress {
         60,
         options.limits.globalPerSecond,
         ttlSec,
+        floorToMinute(now),
       )) as [string, string];
       if (status === "accepted" || status === "limited-first") {
         background.schedule(inbound.sender);

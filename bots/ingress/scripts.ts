@@ -10,15 +10,31 @@ import type { Redis } from "ioredis";
  * Accept one inbound message.
  * KEYS: seen, inbox, pending, rate, limitedNotified, global
  * ARGV: providerHash, dedupeTtlSec, ciphertext, nowMs, sender, perSenderLimit, windowSec, globalLimit,
- *       inboxTtlSec
+ *       inboxTtlSec, minuteMs (nowMs floored to the minute)
  * Returns {status, entryId}: "accepted" | "duplicate" | "busy" | "limited" | "limited-first".
- * `seen` is one sorted set per sender (member: keyed hash of the provider id, score: arrival ms): a provider
- * id always belongs to the same sender, and one set costs far less memory than a key per message. Members
- * older than the dedupe window are trimmed here. A "busy" (global cap) message is not marked as seen, so the
- * provider's retry is accepted later.
+ * `seen` is one sorted set per sender (member: keyed hash of the provider id, score: arrival minute): a
+ * provider id always belongs to the same sender, and one set costs far less memory than a key per message.
+ * Members older than the dedupe window are trimmed here. A "busy" (global cap) message is not marked as
+ * seen, so the provider's retry is accepted later.
+ * Times at rest are minutes, not milliseconds (security row 31): the seen and pending scores, and the
+ * inbox entry ids, which are `<minute ms>-<n>` (never below the stream's last id, so they keep increasing).
  */
 const acceptLua = `
 local now = tonumber(ARGV[4])
+local minute = ARGV[10]
+local function entryId()
+  local ms = minute
+  if redis.call('EXISTS', KEYS[2]) == 1 then
+    local info = redis.call('XINFO', 'STREAM', KEYS[2])
+    for i = 1, #info, 2 do
+      if info[i] == 'last-generated-id' then
+        local last = string.match(info[i + 1], '^(%d+)-')
+        if last and tonumber(last) >= tonumber(ms) then ms = last end
+      end
+    end
+  end
+  return ms .. '-*'
+end
 local ttlMs = tonumber(ARGV[2]) * 1000
 local seenAt = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if seenAt and tonumber(seenAt) > now - ttlMs then return {'duplicate', ''} end
@@ -28,20 +44,20 @@ if g > tonumber(ARGV[8]) then return {'busy', ''} end
 local r = redis.call('INCR', KEYS[4])
 if r == 1 then redis.call('EXPIRE', KEYS[4], tonumber(ARGV[7]) + 1) end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - ttlMs)
-redis.call('ZADD', KEYS[1], now, ARGV[1])
+redis.call('ZADD', KEYS[1], minute, ARGV[1])
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
 if r > tonumber(ARGV[6]) then
   if redis.call('SET', KEYS[5], '1', 'NX', 'EX', tonumber(ARGV[7]) + 1) then
-    local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', '1000', '*', 'k', 'limited')
+    local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', '1000', entryId(), 'k', 'limited')
     redis.call('EXPIRE', KEYS[2], tonumber(ARGV[9]))
-    redis.call('ZADD', KEYS[3], 'NX', ARGV[4], ARGV[5])
+    redis.call('ZADD', KEYS[3], 'NX', minute, ARGV[5])
     return {'limited-first', id}
   end
   return {'limited', ''}
 end
-local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', '1000', '*', 'k', 'msg', 'e', ARGV[3])
+local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', '1000', entryId(), 'k', 'msg', 'e', ARGV[3])
 redis.call('EXPIRE', KEYS[2], tonumber(ARGV[9]))
-redis.call('ZADD', KEYS[3], 'NX', ARGV[4], ARGV[5])
+redis.call('ZADD', KEYS[3], 'NX', minute, ARGV[5])
 return {'accepted', id}
 `;
 

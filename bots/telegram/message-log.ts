@@ -10,7 +10,7 @@ const WIPE_HOLD_SEC = 15 * 60;
 /** The message-log keys of one chat, by the sender's lookup hash (never the chat id). */
 export function messageLogKeys(prefix: string, sender: string) {
   return {
-    /** Sorted set of sealed message-id batches, scored by when they were recorded (ms). */
+    /** Sorted set of sealed message-id batches, scored by the minute they were recorded (ms, floored). */
     log: `${prefix}:tg:msglog:${sender}`,
     /** The same, moved aside while a wipe is running (so a retried wipe still finds them). */
     wiping: `${prefix}:tg:msgwipe:${sender}`,
@@ -61,11 +61,14 @@ export function createMessageLogWriter(options: WriterOptions): MessageLogWriter
       const valid = ids.filter((id) => Number.isSafeInteger(id) && id > 0);
       if (valid.length === 0) return;
       const now = clock();
+      // The score is a time at rest: minutes, not milliseconds (security row 31). Flooring makes an id
+      // look at most a minute older, so it may leave the 48-hour window a minute early, never late.
+      const minute = Math.floor(now / 60_000) * 60_000;
       const { log } = messageLogKeys(options.prefix, sender);
       const sealed = sealOutbound(options.outbound, context(sender), JSON.stringify(valid));
       await options.redis
         .multi()
-        .zadd(log, now, sealed)
+        .zadd(log, minute, sealed)
         .zremrangebyscore(log, "-inf", now - MESSAGE_LOG_TTL_MS)
         .pexpire(log, MESSAGE_LOG_TTL_MS)
         .exec();

@@ -1,7 +1,7 @@
 import { type OutboundMessage, outboundContext } from "../../queues/outbound-message.js";
 import type { OutboundWorkerOptions } from "../../queues/outbound-worker.js";
 import type { OutboundJob } from "../../queues/payloads.js";
-import type { TypedQueue } from "../../queues/queues.js";
+import { addOnce, type TypedQueue } from "../../queues/queues.js";
 import { type BoxKeyPair, type Keyring, sealOutbound } from "../../src/crypto/index.js";
 import { type MessageLog, publicKeyring } from "./message-log.js";
 
@@ -31,7 +31,7 @@ export function createScheduleDelete(options: {
     );
     const data: OutboundJob = { v: 1, channel: "telegram", recipient: job.recipient, sealed, seq: job.seq };
     await options.queue.add("delete", data, {
-      jobId: `x-${job.recipient}-${job.seq}-${messageIds[0]}`,
+      ...addOnce(`x-${job.recipient}-${job.seq}-${messageIds[0]}`),
       delay: Math.max(0, Math.round(seconds * 1000)),
     });
   };

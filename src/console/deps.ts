@@ -19,8 +19,12 @@ export interface ConsoleOutboundJob {
   readonly sealed: string;
   /** Time-based sequence id (`<ms>-<n>`) minted in the browser and bound into the seal. */
   readonly seq: string;
-  /** Deterministic job id (`staff-<requestId>-<seq>`) so a retried POST enqueues once. */
+  /** Deterministic job id (`staff-<requestId>-<digest of seq>`) so a retried POST enqueues once. */
   readonly jobId: string;
+  /** The request replied to: the sender worker checks the sealed address against its sender (row 29). */
+  readonly requestId: string;
+  /** Who replied (staff id), for the audit entry if the worker refuses the reply. */
+  readonly staffId: string;
 }
 
 /** Queue health numbers for the admin page (counts only, no job data). */

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { toBase64url } from "../crypto/index.js";
@@ -26,7 +27,8 @@ const listQuery = z.object({
 const assignBody = z.object({ to: z.union([z.literal("me"), z.literal("none")]), version });
 const statusBody = z.object({ to: z.enum(requestStatuses), version });
 const noteBody = z.object({ content: z.string().regex(/^v1\.field\.dk\.[A-Za-z0-9_-]{16,20000}$/), version });
-const replyBody = z.object({
+// Exactly what a reply needs: anything else in the body (a job kind, a recipient, a channel) is refused.
+const replyBody = z.strictObject({
   sealed: z.string().regex(/^v1\.outbound\.[a-z0-9][a-z0-9-]{0,31}\.[A-Za-z0-9_-]{16,40000}$/),
   seq: z.string().regex(/^\d{13}-\d{1,6}$/),
 });
@@ -212,13 +214,17 @@ export function registerRequestRoutes(app: FastifyInstance, ctx: ConsoleContext)
     if (Math.abs(Number(body.seq.split("-")[0]) - ctx.now()) > 10 * 60_000) {
       throw new AppError("BAD_REQUEST", { detail: "seq" });
     }
-    const jobId = `staff-${id}-${body.seq}`;
+    // The request and a digest of the sequence (a millisecond clock value, kept out of the id and of the
+    // dedupe mark that outlives the job: security row 31); the same as queues' staffReplyJobId.
+    const jobId = `staff-${id}-${createHash("sha256").update(body.seq).digest("base64url").slice(0, 16)}`;
     await deps.enqueueOutbound({
       channel: r.channel,
       recipient: senderHash,
       sealed: body.sealed,
       seq: body.seq,
       jobId,
+      requestId: id,
+      staffId: a.account.id,
     });
     await ctx.audit.append({
       actor: a.account.id,

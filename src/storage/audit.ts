@@ -22,6 +22,8 @@ export const auditActions = [
   "status",
   "note",
   "reply",
+  /** A staff reply the sender worker refused (not to the request's own sender, or not a reply). */
+  "reply_refused",
   "referral",
   "export",
   "delete",

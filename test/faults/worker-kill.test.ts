@@ -5,10 +5,12 @@
  * worker process is SIGKILLed, FerretDB is SIGKILLed and started again on its data, and a new `intake work`
  * starts. Every intake must end as exactly one protection request, with no failed screening job.
  */
+
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { MongoClient } from "mongodb";
 import { afterAll, describe, expect, it } from "vitest";
+import { createFinishedJobs } from "../../queues/finished-jobs.js";
 import { bullPrefix } from "../../queues/queues.js";
 import { lookupHash } from "../../src/crypto/index.js";
 import type { ConversationState } from "../../src/intake/index.js";
@@ -165,5 +167,8 @@ describe("worker killed mid-job and MongoDB restarted, through the whole pipelin
     expect(stored.length).toBe(3);
     expect(new Set(stored.map((r) => r.intakeId)).size).toBe(3);
     expect(await redis.zcard(`${screening}:failed`)).toBe(0);
+    // Finished jobs are removed (security row 24): their lines say none failed.
+    const lines = await createFinishedJobs({ redis, prefix: pipeline.prefix }).list("screening");
+    expect(lines.filter((l) => l.state === "failed")).toEqual([]);
   }, 150_000);
 });

@@ -1,6 +1,7 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../app/cli.js";
+import { createFinishedJobs, type FinishedJob } from "../../queues/finished-jobs.js";
 import {
   createMaintenanceWorker,
   enqueueForgetSender,
@@ -92,7 +93,7 @@ async function storedRequest(address?: string): Promise<ProtectionRequest> {
     queues.screening,
     await enqueue(queues.screening, sealedJob(keys.serve, intake)),
   );
-  const request = await requests.getRequest(job.returnvalue.requestId);
+  const request = await requests.getRequest(String(job.returnvalue.requestId));
   if (!request) throw new Error("no request stored");
   return request;
 }
@@ -134,16 +135,22 @@ async function rawDoc(requestId: string) {
 
 async function runMaintenance(data: MaintenanceJob, jobId: string) {
   await queues.maintenance.add(data.task, data, { jobId });
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const state = await queues.maintenance.getJobState(jobId);
-    if (state === "completed" || state === "failed") {
-      const job = await queues.maintenance.getJob(jobId);
-      if (job) return { state, job };
-    }
-    if (Date.now() > deadline) throw new Error(`maintenance job ${jobId} did not settle`);
-    await new Promise((res) => setTimeout(res, 50));
-  }
+  return settled(queues.maintenance, jobId);
+}
+
+/** The maintenance queue's finished lines of forget-sender jobs (those reporting `marked`), newest first. */
+async function forgetLines(): Promise<FinishedJob[]> {
+  const lines = await createFinishedJobs({ redis: connection, prefix: r.prefix }).list("maintenance");
+  return lines.filter((l) => l.result && "marked" in l.result);
+}
+
+/**
+ * Waits for the line of the next forget-sender job to finish (its id names the sender's hash, so the line
+ * does not keep it): `before` is the count of such lines before it was queued.
+ */
+async function forgetFinished(before: number): Promise<FinishedJob> {
+  await eventually(async () => (await forgetLines()).length > before, "forget job");
+  return (await forgetLines())[0] as FinishedJob;
 }
 
 describe("purge drill", () => {
@@ -176,13 +183,18 @@ describe("forget-sender (a defender's delete after submitting)", () => {
     const other = await storedRequest("4440002");
     const sender = mine[0]?.senderHash as string;
 
-    // The job names the sender, so it keeps nothing once run (row 25): watch its effect instead.
+    // The job names the sender, so its id is random and it keeps nothing once run (row 25).
+    const before = (await forgetLines()).length;
     const jobId = await enqueueForgetSender(queues.maintenance, sender, "entry-1");
     expect(jobId).not.toContain(sender);
-    await eventually(
-      async () => (await queues.maintenance.getJobState(jobId)) === "unknown",
-      "forget job to run and be removed",
-    );
+    const line = await forgetFinished(before);
+    expect(line.state).toBe("completed");
+    expect(line.result).toEqual({ marked: 2, deleted: 2 });
+    // The finished job is gone, and nothing of it names the sender.
+    expect(await queues.maintenance.getJobState(jobId)).toBe("unknown");
+    expect(
+      JSON.stringify(await createFinishedJobs({ redis: connection, prefix: r.prefix }).list("maintenance")),
+    ).not.toContain(sender);
     for (const req of mine) {
       expect(await rawDoc(req.requestId)).toBeNull();
       const events = await audit.listForRequest(req.requestId);
@@ -207,11 +219,10 @@ describe("forget-sender while the defender's intake is still queued", () => {
     const beforeId = `i-${before.intakeId}`;
     await queues.screening.add("screen", sealedJob(keys.serve, before), { jobId: beforeId, delay: 60_000 });
 
+    const forgotten = (await forgetLines()).length;
     const forgetId = await enqueueForgetSender(queues.maintenance, before.sender, "entry-9");
-    await eventually(
-      async () => (await queues.maintenance.getJobState(forgetId)) === "unknown",
-      "forget job to run and be removed",
-    );
+    expect((await forgetFinished(forgotten)).state).toBe("completed");
+    expect(await queues.maintenance.getJobState(forgetId)).toBe("unknown");
 
     await (await queues.screening.getJob(beforeId))?.promote();
     const dropped = await settled(queues.screening, beforeId);
@@ -227,7 +238,7 @@ describe("forget-sender while the defender's intake is still queued", () => {
       await enqueue(queues.screening, sealedJob(keys.serve, after)),
     );
     expect(kept.job.returnvalue.created).toBe(true);
-    expect(canDecrypt(await requests.getRequest(kept.job.returnvalue.requestId))).toBe(true);
+    expect(canDecrypt(await requests.getRequest(String(kept.job.returnvalue.requestId)))).toBe(true);
   });
 });
 

@@ -2,6 +2,7 @@ import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createFinishedJobs } from "../../queues/finished-jobs.js";
 import { createQueues, type Queues } from "../../queues/queues.js";
 import { createScreeningWorker } from "../../queues/screening-worker.js";
 import type { KeyWithId } from "../../src/crypto/index.js";
@@ -140,6 +141,8 @@ describe("MongoDB stopped while jobs are processed, then started again", () => {
       }
       for (const intake of intakes) expect(await countRequests(intake.intakeId)).toBe(1);
       expect(await queues.screening.getFailedCount()).toBe(0);
+      const lines = await createFinishedJobs({ redis: connection, prefix: r.prefix }).list("screening");
+      expect(lines.filter((l) => l.state === "failed")).toEqual([]);
       expect(captured.events().some((e) => e.event === "screening.job_failed")).toBe(false);
     } finally {
       await worker.close(5_000);

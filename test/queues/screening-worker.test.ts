@@ -1,3 +1,4 @@
+import { Job } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createQueues, type Queues } from "../../queues/queues.js";
@@ -30,6 +31,7 @@ import {
   dangerAnswers,
   enqueue,
   eventually,
+  finishedLines,
   makeIntake,
   normalAnswers,
   sealedJob,
@@ -166,15 +168,20 @@ describe("screening worker, end to end", () => {
     const first = await settled(queues.screening, jobId);
     expect(first.state).toBe("completed");
 
-    // The ingress replays the same job id: BullMQ keeps completed jobs, so nothing new is queued.
+    // The completed job is gone, payload and all (security row 24).
+    expect(await queues.screening.getJobState(jobId)).toBe("unknown");
+    // The ingress replays the same job id: the dedupe mark the first add left means nothing new is queued.
     await enqueue(queues.screening, data);
+    expect(await queues.screening.getDeduplicationJobId(jobId)).toBe(jobId);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await finishedLines(queues.screening, jobId)).toHaveLength(1);
     // Running the processor again (as a second worker would after a lost lock) is a replay, not a new request.
-    const again = await screening.process(first.job);
+    const again = await screening.process(new Job(queues.screening, "screen", data, {}, jobId));
     expect(again).toEqual({ requestId: first.job.returnvalue.requestId, created: false });
-    // Even a new job for the same intake (completed job removed) ends in the same single request.
-    await first.job.remove();
+    // Even a new job for the same intake (after the replay window) ends in the same single request.
+    await queues.screening.removeDeduplicationKey(jobId);
     const jobId2 = await enqueue(queues.screening, data);
-    const second = await settled(queues.screening, jobId2);
+    const second = await settled(queues.screening, jobId2, 20_000, 1);
     expect(second.job.returnvalue).toEqual({ requestId: first.job.returnvalue.requestId, created: false });
 
     expect(await requestsOf(intake.intakeId)).toHaveLength(1);

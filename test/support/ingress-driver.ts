@@ -4,6 +4,7 @@ import type { OutboundMessage } from "../../queues/outbound-message.js";
 import { outboundContext } from "../../queues/outbound-message.js";
 import { type OutboundJob, outboundQueueName } from "../../queues/payloads.js";
 import type { Queues } from "../../queues/queues.js";
+import { compareSeq } from "../../queues/sequence.js";
 import { openOutbound } from "../../src/crypto/index.js";
 import type { ConversationState } from "../../src/intake/index.js";
 import type { Channel, Inbound, InboundBody, Reply } from "../../src/intake/messages.js";
@@ -95,21 +96,22 @@ export function createIngressDriver(options: {
         "failed",
         "prioritized",
       ]);
-      return jobs
-        .filter((j) => j.data.recipient === options.sender)
-        .map((j) => ({
-          job: j.data,
-          message: JSON.parse(
-            openOutbound(
-              options.keys.work.outbound,
-              outboundContext(j.data.recipient, j.data.seq),
-              j.data.sealed,
-            ),
-          ) as OutboundMessage,
-        }))
-        .sort((a, b) =>
-          BigInt(a.job.seq.split("-")[0] ?? 0) < BigInt(b.job.seq.split("-")[0] ?? 0) ? -1 : 1,
-        );
+      return (
+        jobs
+          .filter((j) => j.data.recipient === options.sender)
+          .map((j) => ({
+            job: j.data,
+            message: JSON.parse(
+              openOutbound(
+                options.keys.work.outbound,
+                outboundContext(j.data.recipient, j.data.seq),
+                j.data.sealed,
+              ),
+            ) as OutboundMessage,
+          }))
+          // Whole sequence ids: entry ids share their minute (security row 31), the counter orders them.
+          .sort((a, b) => compareSeq(a.job.seq, b.job.seq))
+      );
     },
     async lastReplies(): Promise<Reply[]> {
       const turns = await this.turns();

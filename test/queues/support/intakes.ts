@@ -1,7 +1,10 @@
 import { randomBytes } from "node:crypto";
-import type { Job } from "bullmq";
+import type { Redis } from "ioredis";
+import { createFinishedJobs, type FinishedJob } from "../../../queues/finished-jobs.js";
+import type { TaskCounts } from "../../../queues/maintenance.js";
 import type { ScreeningJob } from "../../../queues/payloads.js";
-import type { TypedQueue } from "../../../queues/queues.js";
+import { addOnce, type TypedQueue } from "../../../queues/queues.js";
+import type { ScreeningOutcome } from "../../../queues/screening-worker.js";
 import { lookupHash, sealIntake } from "../../../src/crypto/index.js";
 import { newIntakeId, referenceFor } from "../../../src/intake/index.js";
 import type { IntakeRecord } from "../../../src/intake/intake-record.js";
@@ -101,25 +104,59 @@ export async function enqueue(
   opts: { attempts?: number; backoff?: { type: "exponential"; delay: number } } = {},
 ): Promise<string> {
   const jobId = `i-${job.intakeId}`;
-  await queue.add("screen", job, { jobId, ...opts });
+  // As the ingress adds it: once, recognised for the replay window even after it finished.
+  await queue.add("screen", job, { ...addOnce(jobId), ...opts });
   return jobId;
 }
 
-/** Waits until a job reaches a final state (completed or failed); fails the test after `timeoutMs`. */
-export async function settled(
-  queue: TypedQueue<"screening">,
+/** What a test can still learn of a finished job: the content-free line its worker recorded. */
+export interface SettledJob<R> {
+  readonly returnvalue: R;
+  readonly attemptsMade: number;
+  readonly failedReason: string | undefined;
+}
+
+/** The finished lines (newest first) recorded for one job id of a queue made by `createQueues`. */
+export async function finishedLines<N extends "screening" | "maintenance">(
+  queue: TypedQueue<N>,
+  jobId: string,
+): Promise<FinishedJob[]> {
+  // Queues here are made by createQueues on one ioredis connection, with prefix `<REDIS_PREFIX>:bull`.
+  const redis = queue.opts.connection as Redis;
+  const prefix = String(queue.opts.prefix).replace(/:bull$/, "");
+  const lines = await createFinishedJobs({ redis, prefix }).list(queue.name as N);
+  return lines.filter((j) => j.id === jobId);
+}
+
+/**
+ * Waits until a job reached a final state (completed or failed) and returns what its finished line
+ * (queues/finished-jobs.ts) says: jobs are removed as they finish, so the line is all that is left.
+ * Fails the test after `timeoutMs`.
+ */
+export async function settled<N extends "screening" | "maintenance">(
+  queue: TypedQueue<N>,
   jobId: string,
   timeoutMs = 20_000,
-): Promise<{ state: string; job: Job<ScreeningJob> }> {
+  /** Lines of this job id already seen (a job added again after it finished): wait for a newer one. */
+  seen = 0,
+): Promise<{ state: string; job: SettledJob<N extends "screening" ? ScreeningOutcome : TaskCounts> }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const state = await queue.getJobState(jobId);
-    if (state === "completed" || state === "failed") {
-      // Read the job after it settled, so its return value and attempts are final.
-      const job = await queue.getJob(jobId);
-      if (job) return { state, job };
+    const lines = await finishedLines(queue, jobId);
+    const line = lines.length > seen ? lines[0] : undefined;
+    if (line) {
+      return {
+        state: line.state,
+        job: {
+          returnvalue: (line.result ?? {}) as N extends "screening" ? ScreeningOutcome : TaskCounts,
+          attemptsMade: line.attempts,
+          failedReason: line.reason,
+        },
+      };
     }
-    if (Date.now() > deadline) throw new Error(`job ${jobId} did not settle (state ${state})`);
+    if (Date.now() > deadline) {
+      throw new Error(`job ${jobId} did not settle (state ${await queue.getJobState(jobId)})`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -154,6 +154,25 @@ describe("console queue and request API", () => {
       job?.sealed ?? "",
     );
     expect(JSON.parse(opened)).toEqual(message);
+    // The job names the request and who replied, so the sender worker can check the address (row 29).
+    expect(job).toMatchObject({ requestId: id, staffId: expect.any(String) });
+    // Its id, which outlives the job as a dedupe mark, holds no clock value (row 31).
+    expect(job?.jobId).toMatch(new RegExp(`^staff-${id}-[A-Za-z0-9_-]{16}$`));
+    expect(job?.jobId).not.toContain(String(h.now).slice(0, 8));
+    // The route takes only what a reply needs: a body that also names a recipient, a channel or a job
+    // kind is refused, and nothing is queued.
+    for (const extra of [
+      { recipient: "x".repeat(43) },
+      { channel: "sms" },
+      { kind: "wipe" },
+      { jobId: "j" },
+    ]) {
+      const seq2 = `${h.now}-${Object.keys(extra)[0]?.length ?? 0}`;
+      expect((await post(`/staff/api/requests/${id}/reply`, { sealed, seq: seq2, ...extra })).status).toBe(
+        400,
+      );
+    }
+    expect(h.enqueued).toHaveLength(1);
 
     const referral = await post(`/staff/api/requests/${id}/referrals`, {
       partnerId: "pdeu",
