@@ -14,6 +14,7 @@ import {
   type Keyring,
   type KeyWithId,
   openIntake,
+  teamSealedKeyOf,
   wipe,
 } from "../../src/crypto/index.js";
 import type { IntakeRecord } from "../../src/intake/intake-record.js";
@@ -87,8 +88,14 @@ describe("one-word and 500-character intakes store the same size", () => {
       const client = await m.client();
       const doc = await client.db(m.dbName).collection("requests").findOne({ intakeId: intake.intakeId });
       if (!doc) throw new Error("request not stored");
+      // Opened as staff would: the data key unwrapped with the request's erasure key, then the team key.
+      const stored = await createRequestStore({
+        connection: storage.connection,
+        retentionDays: 90,
+      }).getRequest(String(doc._id));
+      if (!stored) throw new Error("request not readable");
       const record = {
-        sealedKey: doc.sealedKey,
+        sealedKey: teamSealedKeyOf(stored.requestId, stored),
         fields: { [REQUEST_CONTENT_FIELD]: doc.content },
       } as unknown as EncryptedRecord<typeof REQUEST_CONTENT_FIELD>;
       const { dataKey, fields } = decryptRecord(teamRing, String(doc._id), record);
@@ -97,7 +104,7 @@ describe("one-word and 500-character intakes store the same size", () => {
       sizes.push({
         sealed: job.sealed.length,
         content: String(doc.content).length,
-        sealedKey: String(doc.sealedKey).length,
+        sealedKey: String(doc.wrappedKey).length,
       });
     }
     const [a, b] = intakes.map((i) => JSON.stringify(i.answers).length);

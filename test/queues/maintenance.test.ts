@@ -189,7 +189,13 @@ describe("forget-sender (a defender's delete after submitting)", () => {
     expect(jobId).not.toContain(sender);
     const line = await forgetFinished(before);
     expect(line.state).toBe("completed");
-    expect(line.result).toEqual({ marked: 2, deleted: 2 });
+    expect(line.result).toEqual({
+      marked: 2,
+      deleted: 2,
+      screeningJobs: 0,
+      outboundJobs: 0,
+      eventEntries: 0,
+    });
     // The finished job is gone, and nothing of it names the sender.
     expect(await queues.maintenance.getJobState(jobId)).toBe("unknown");
     expect(

@@ -15,6 +15,7 @@ import {
   type EncryptedRecord,
   generateBoxKeyPair,
   newKeyId,
+  teamSealedKeyOf,
   toBase64url,
   wipe,
 } from "../../src/crypto/index.js";
@@ -96,8 +97,9 @@ async function requestsOf(intakeId: string): Promise<ProtectionRequest[]> {
 
 function openWith(pair: BoxKeyPair, keyId: string, request: ProtectionRequest): RequestContent {
   const ring = { current: keyId, keys: new Map([[keyId, pair]]) };
+  // The team-sealed data key, unwrapped with the request's erasure key (row 26).
   const record = {
-    sealedKey: request.sealedKey,
+    sealedKey: teamSealedKeyOf(request.requestId, request),
     fields: { [REQUEST_CONTENT_FIELD]: request.content },
   } as unknown as EncryptedRecord<typeof REQUEST_CONTENT_FIELD>;
   const { dataKey, fields } = decryptRecord(ring, request.requestId, record);
