@@ -313,7 +313,12 @@ export async function startWorkers(context: RoleContext, services: Services): Pr
     log: log.child({ component: "maintenance" }),
     metrics: services.metrics,
     // A defender's delete (row 25): their jobs, conversation keys and Telegram message log go too.
-    eraseJobs: { queues: services.queues, intake: keys.intake, redis: context.redis },
+    eraseJobs: {
+      queues: services.queues,
+      intake: keys.intake,
+      redis: context.redis,
+      prefix: config.redis.prefix,
+    },
     forgetConversation: createConversationForgetter({
       redis: context.redis,
       prefix: config.redis.prefix,

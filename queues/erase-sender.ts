@@ -1,6 +1,7 @@
 import type { Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { type BoxKeyPair, type Keyring, openIntake } from "../src/crypto/index.js";
+import { finishedJobsKey } from "./finished-jobs.js";
 import type { OutboundJob, ScreeningJob } from "./payloads.js";
 import type { Queues } from "./queues.js";
 import { compareSeq } from "./sequence.js";
@@ -23,6 +24,8 @@ export interface EraseSenderJobsDeps {
   readonly redis: Redis;
   /** The work role's intake secret ring: a screening job names its sender only inside the sealed intake. */
   readonly intake?: Keyring<BoxKeyPair>;
+  /** REDIS_PREFIX: where the finished-job lines are (they keep screening job ids, which name intake ids). */
+  readonly prefix?: string;
 }
 
 /**
@@ -73,6 +76,16 @@ export async function eraseSenderJobs(
       .map(([id]) => id);
     for (let i = 0; i < doomed.length; i += 500)
       events += await client.xdel(key, ...doomed.slice(i, i + 500));
+  }
+  // What names an erased intake once its job is gone: the screening job's replay mark and finished line.
+  const intakeJobIds = [...named].filter((n) => n !== sender).map((id) => `i-${id}`);
+  for (const jobId of intakeJobIds) await deps.redis.del(`${s.keys.de}:${jobId}`);
+  if (deps.prefix && intakeJobIds.length > 0) {
+    const key = finishedJobsKey(deps.prefix, "screening");
+    for (const line of await deps.redis.lrange(key, 0, -1)) {
+      const id = (JSON.parse(line) as { id?: string }).id;
+      if (id && intakeJobIds.includes(id)) await deps.redis.lrem(key, 0, line);
+    }
   }
   return { screening, outbound, events };
 }
