@@ -8,7 +8,7 @@ import type { RequestStore, ShredResult } from "../src/storage/requests.js";
 import { type EraseSenderJobsDeps, eraseSenderJobs } from "./erase-sender.js";
 import { createFinishedJobs, recordFinishedJobs } from "./finished-jobs.js";
 import { type MaintenanceJob, queueNames } from "./payloads.js";
-import { addOnce, bullPrefix, defaultJobOptions, type TypedQueue } from "./queues.js";
+import { bullPrefix, defaultJobOptions, type TypedQueue } from "./queues.js";
 import { closeWorker, FORGOTTEN_MARK_TTL_MS, forgottenKey } from "./screening-worker.js";
 
 export type MaintenanceTask = MaintenanceJob["task"];
