@@ -127,7 +127,11 @@ describe("staff console in Chromium", () => {
     await page.waitForFunction(() => document.querySelectorAll("#queue-rows tr[data-id]").length === 1);
     await page.click("#refresh");
     await page.waitForFunction(() => document.querySelectorAll("#queue-rows tr[data-id]").length === 1);
+    // A reload keeps the session but not the team key (page memory only): the passphrase opens it again.
     await page.reload();
+    await page.waitForSelector("#unlock-passphrase");
+    await page.fill("#unlock-passphrase", h.admin.passphrase);
+    await page.press("#unlock-passphrase", "Enter");
     await page.waitForSelector("#queue-rows tr[data-id]");
     expect(await page.inputValue("#filter-urgency")).toBe("urgent");
     await page.goto(`${base}/staff#/queue`);

@@ -5,8 +5,6 @@ import {
   type Keyring,
   type KeyWithId,
   openTeamKey,
-  publicKeyOf,
-  toBase64url,
   unwrapPersonalKey,
   wipe,
 } from "../../crypto/index.js";
@@ -24,23 +22,22 @@ export interface KeyBundle {
 
 /** Key id of the personal key in `teamkey` envelopes (src/console/staff-enrolment.ts). */
 export const PERSONAL_KEY_ID = "pk";
-const storageKey = "hrd-intake.team";
-
+/**
+ * The unlocked team key lives in this module's memory for the page's life and nowhere else: not in
+ * sessionStorage, localStorage or IndexedDB, which Chromium writes to the profile on disk (a removed
+ * sessionStorage entry stays readable in its LevelDB log). A reload or a new tab asks for the passphrase
+ * again; see docs/security.md "A seized staff laptop".
+ */
 let team: KeyWithId<BoxKeyPair> | undefined;
 
 /**
  * Unwraps the personal key with the passphrase-derived unwrapping key, opens the team key with it, and keeps
- * the team key for this tab only (memory, plus sessionStorage so a reload does not ask again; the tab's
- * storage is cleared on sign-out and when the tab closes). The unwrapping and personal keys are wiped.
+ * the team key in page memory only. The unwrapping and personal keys are wiped.
  */
 export function unlockTeamKey(staffId: string, unwrapKey: Uint8Array, bundle: KeyBundle): void {
   const personal = unwrapPersonalKey(unwrapKey, staffId, bundle.wrappedPersonalSecret);
   try {
     team = openTeamKey({ keyId: PERSONAL_KEY_ID, key: personal }, staffId, bundle.sealedTeamSecret);
-    sessionStorage.setItem(
-      storageKey,
-      JSON.stringify({ keyId: team.keyId, secret: toBase64url(team.key.secretKey) }),
-    );
   } finally {
     wipe(personal.secretKey, unwrapKey);
   }
@@ -54,20 +51,9 @@ export function derive(passphrase: string, bundle: Pick<KeyBundle, "kdfSalt" | "
   });
 }
 
-/** The unlocked team key (from memory or this tab's sessionStorage), or undefined. */
+/** The unlocked team key (page memory only), or undefined. */
 export function teamKey(): KeyWithId<BoxKeyPair> | undefined {
-  if (team) return team;
-  const raw = sessionStorage.getItem(storageKey);
-  if (!raw) return undefined;
-  try {
-    const v = JSON.parse(raw) as { keyId: string; secret: string };
-    const secretKey = fromBase64url(v.secret);
-    team = { keyId: v.keyId, key: { secretKey, publicKey: publicKeyOf(secretKey) } };
-    return team;
-  } catch {
-    sessionStorage.removeItem(storageKey);
-    return undefined;
-  }
+  return team;
 }
 
 /** The team key as a keyring for `openDataKey`. */
@@ -81,5 +67,4 @@ export function teamRing(): Keyring<BoxKeyPair> {
 export function forgetKeys(): void {
   if (team) wipe(team.key.secretKey);
   team = undefined;
-  sessionStorage.removeItem(storageKey);
 }
