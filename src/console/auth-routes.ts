@@ -157,6 +157,8 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ConsoleContext): v
       },
       a.account.version,
     );
+    // Whoever else holds a session of this member (a stolen cookie, a forgotten browser) is out at once.
+    await ctx.sessions.destroyAllFor(a.account.id, a.sid);
     // The audit vocabulary has no passphrase action; re-wrapping the personal key is a key rotation.
     await ctx.audit.append({ actor: a.account.id, action: "key_rotate", details: { key: "personal_wrap" } });
     return { ok: true };
