@@ -26,6 +26,7 @@ import { outboundQueueName } from "../queues/payloads.js";
 import { createQueues, type Queues } from "../queues/queues.js";
 import { checkRedisPolicy } from "../queues/redis-policy.js";
 import { closeWorker, createScreeningWorker, createTeamKeyResolver } from "../queues/screening-worker.js";
+import { DEMO_KDF_FLOOR, PRODUCTION_KDF_FLOOR } from "../src/console/kdf-floor.js";
 import { createConsolePlugin } from "../src/console/plugin.js";
 import { cryptoReady, openOutbound } from "../src/crypto/index.js";
 import type { ConversationState } from "../src/intake/index.js";
@@ -236,6 +237,7 @@ export function httpPlugins(
       redisPrefix: config.redis.prefix,
       connection: context.storage.connection,
       retentionDays: config.retentionDays,
+      kdfFloor: config.mode === "production" ? PRODUCTION_KDF_FLOOR : DEMO_KDF_FLOOR,
       cookieSecure: config.http.publicBaseUrl.startsWith("https://"),
       enqueueOutbound: async (job) => {
         await queues[outboundQueueName(job.channel)].add(

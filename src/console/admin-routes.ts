@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { AppError } from "../errors/app-error.js";
 import type { ConsoleContext } from "./context.js";
+import { meetsKdfFloor } from "./kdf-floor.js";
 import { registerStaff } from "./staff-enrolment.js";
 import { authKeySchema, parseBody } from "./validation.js";
 
@@ -51,6 +52,9 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ConsoleContext): 
   app.post("/api/admin/staff", admin, async (request) => {
     const a = actor(request);
     const body = parseBody(addStaffBody, request.body);
+    if (!meetsKdfFloor({ opsLimit: body.kdfOps, memLimit: body.kdfMem }, ctx.kdfFloor)) {
+      throw new AppError("BAD_REQUEST", { detail: "key derivation cost below the minimum" });
+    }
     const team = await ctx.staff.currentTeamKey();
     if (!team || team.keyId !== body.teamKeyId) throw new AppError("BAD_REQUEST", { detail: "team key id" });
     const created = await registerStaff(ctx.staff, body);

@@ -8,6 +8,7 @@ import { normaliseUsername } from "../storage/staff.js";
 import { type ConsoleContext, SESSION_COOKIE } from "./context.js";
 import { createFakeSalts } from "./fake-salt.js";
 import { cookieOptions } from "./http-security.js";
+import { meetsKdfFloor } from "./kdf-floor.js";
 import { createLoginThrottle } from "./login-throttle.js";
 import { hashAuthKey, verifyAuthKey } from "./staff-enrolment.js";
 import { checkTotp } from "./totp.js";
@@ -137,6 +138,9 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ConsoleContext): v
     const a = ctx.authOf(request);
     if (!a) throw new AppError("UNAUTHENTICATED");
     const body = parseBody(passphraseBody, request.body);
+    if (!meetsKdfFloor({ opsLimit: body.kdfOps, memLimit: body.kdfMem }, ctx.kdfFloor)) {
+      throw new AppError("BAD_REQUEST", { detail: "key derivation cost below the minimum" });
+    }
     const wait = await throttle.waitMs(a.account.username);
     if (wait > 0) return tooSoon(reply, wait);
     if (!(await verifyAuthKey(a.account.authHash, body.currentAuthKey))) {

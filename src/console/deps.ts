@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import type { Connection } from "mongoose";
+import type { Argon2Params } from "../crypto/index.js";
 import type { Channel } from "../intake/messages.js";
 import type { Log } from "../log/index.js";
 import type { SessionLimits } from "./sessions.js";
@@ -43,6 +44,11 @@ export interface ConsoleDeps {
   readonly queueHealth?: QueueHealth;
   readonly sla?: SlaHours;
   readonly sessionLimits?: SessionLimits;
+  /**
+   * Least Argon2id cost for staff passphrases (src/console/kdf-floor.ts): enforced at enrolment and passphrase
+   * change, and built into the browser bundle. Default PRODUCTION_KDF_FLOOR; demo mode and tests pass lower.
+   */
+  readonly kdfFloor?: Argon2Params;
   /** Current time in ms; tests pass a movable clock. */
   readonly now?: () => number;
   /** Called for each CSP violation the browser reports (tests collect them). */

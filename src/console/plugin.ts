@@ -22,6 +22,7 @@ import {
 } from "./context.js";
 import type { ConsoleDeps } from "./deps.js";
 import { CSP_REPORT_PATH, cookieOptions, helmetOptions, tokensEqual } from "./http-security.js";
+import { PRODUCTION_KDF_FLOOR } from "./kdf-floor.js";
 import { registerRequestRoutes } from "./request-routes.js";
 import { createSessionStore } from "./sessions.js";
 import { renderShell } from "./shell.js";
@@ -37,7 +38,8 @@ const safeMethods = new Set(["GET", "HEAD", "OPTIONS"]);
 export function createConsolePlugin(deps: ConsoleDeps): (app: FastifyInstance) => Promise<void> {
   return async (app) => {
     await cryptoReady();
-    const assets = await buildConsoleAssets();
+    const kdfFloor = deps.kdfFloor ?? PRODUCTION_KDF_FLOOR;
+    const assets = await buildConsoleAssets({ kdfFloor });
     const now = deps.now ?? Date.now;
     const sessions = createSessionStore({
       redis: deps.redis,
@@ -56,6 +58,7 @@ export function createConsolePlugin(deps: ConsoleDeps): (app: FastifyInstance) =
       auditLatest: createAuditReader(deps.connection).latest,
       sessions,
       now,
+      kdfFloor,
       authOf: (request) => auth.get(request),
       async requireStaff(request) {
         if (!auth.get(request)) throw new AppError("UNAUTHENTICATED");

@@ -7,6 +7,7 @@ import { createConsolePlugin } from "../../src/console/plugin.js";
 import { createStaffFromPassphrase, PERSONAL_KEY_ID } from "../../src/console/staff-enrolment.js";
 import { currentTotp } from "../../src/console/totp.js";
 import {
+  type Argon2Params,
   type BoxKeyPair,
   cryptoReady,
   deriveStaffKeys,
@@ -60,6 +61,8 @@ export async function startConsole(opts: {
   cookieSecure?: boolean;
   /** A real key directory (test/support/keys.ts): the outbound key pair comes from it when given. */
   keys?: TestKeys;
+  /** Argon2id floor for the console; tests' accounts use TEST_ARGON2ID, so that is the default here. */
+  kdfFloor?: Argon2Params;
 }): Promise<ConsoleHarness> {
   await cryptoReady();
   const storage = connectStorage(opts.mongoUri);
@@ -117,6 +120,7 @@ export async function startConsole(opts: {
         cookieSecure: opts.cookieSecure ?? true,
         now: () => harness.now,
         onCspViolation: (v) => cspViolations.push(v),
+        kdfFloor: opts.kdfFloor ?? TEST_ARGON2ID,
       }),
     ],
   });

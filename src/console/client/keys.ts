@@ -1,4 +1,5 @@
 import {
+  type Argon2Params,
   type BoxKeyPair,
   deriveStaffKeys,
   fromBase64url,
@@ -8,6 +9,7 @@ import {
   unwrapPersonalKey,
   wipe,
 } from "../../crypto/index.js";
+import { meetsKdfFloor } from "../kdf-floor.js";
 
 /** The wrapped keys the server returns after sign-in (nothing here opens anything without the passphrase). */
 export interface KeyBundle {
@@ -43,8 +45,25 @@ export function unlockTeamKey(staffId: string, unwrapKey: Uint8Array, bundle: Ke
   }
 }
 
-/** Derives both passphrase keys with the account's salt and cost. */
+/** The deployment's Argon2id floor, compiled into this bundle (src/console/assets.ts, kdf-floor.ts). */
+declare const __KDF_FLOOR__: Argon2Params;
+
+/** Thrown instead of deriving when the server names a cost below the floor compiled into this page. */
+export class KdfBelowFloorError extends Error {
+  constructor() {
+    super("key derivation cost below this deployment's minimum");
+  }
+}
+
+/**
+ * Derives both passphrase keys with the account's salt and cost, refusing a cost below the compiled-in floor:
+ * a server (or database) that names a cheaper cost gets nothing derived, so it cannot harvest a fast-to-crack
+ * authentication key or make the browser wrap a personal key weakly.
+ */
 export function derive(passphrase: string, bundle: Pick<KeyBundle, "kdfSalt" | "kdfOps" | "kdfMem">) {
+  if (!meetsKdfFloor({ opsLimit: bundle.kdfOps, memLimit: bundle.kdfMem }, __KDF_FLOOR__)) {
+    throw new KdfBelowFloorError();
+  }
   return deriveStaffKeys(passphrase, fromBase64url(bundle.kdfSalt), {
     opsLimit: bundle.kdfOps,
     memLimit: bundle.kdfMem,
