@@ -3,6 +3,7 @@ import type { Connection } from "mongoose";
 import type { Argon2Params } from "../crypto/index.js";
 import type { Channel } from "../intake/messages.js";
 import type { Log } from "../log/index.js";
+import type { LoginLimits } from "./login-throttle.js";
 import type { SessionLimits } from "./sessions.js";
 import type { SlaHours } from "./sla.js";
 
@@ -49,6 +50,8 @@ export interface ConsoleDeps {
    * change, and built into the browser bundle. Default PRODUCTION_KDF_FLOOR; demo mode and tests pass lower.
    */
   readonly kdfFloor?: Argon2Params;
+  /** Sign-in throttle limits (src/console/login-throttle.ts); defaults when absent. */
+  readonly loginLimits?: Partial<LoginLimits>;
   /** Current time in ms; tests pass a movable clock. */
   readonly now?: () => number;
   /** Called for each CSP violation the browser reports (tests collect them). */

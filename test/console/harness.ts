@@ -63,6 +63,8 @@ export async function startConsole(opts: {
   keys?: TestKeys;
   /** Argon2id floor for the console; tests' accounts use TEST_ARGON2ID, so that is the default here. */
   kdfFloor?: Argon2Params;
+  /** Proxy addresses whose X-Forwarded-For is believed (TRUST_PROXY). */
+  trustProxy?: string[];
 }): Promise<ConsoleHarness> {
   await cryptoReady();
   const storage = connectStorage(opts.mongoUri);
@@ -106,6 +108,7 @@ export async function startConsole(opts: {
   const app = await buildServer({
     log,
     readiness: createReadiness({ mongodb: () => storage.ping() }),
+    ...(opts.trustProxy ? { trustProxy: opts.trustProxy } : {}),
     plugins: [
       createConsolePlugin({
         log,
