@@ -30,6 +30,7 @@ import { DEMO_KDF_FLOOR, PRODUCTION_KDF_FLOOR } from "../src/console/kdf-floor.j
 import { createConsolePlugin } from "../src/console/plugin.js";
 import { cryptoReady, openOutbound } from "../src/crypto/index.js";
 import type { ConversationState } from "../src/intake/index.js";
+import { loadConsoleKey } from "../src/keys/console-key.js";
 import { loadRoleKeys, type ServeKeys, type WorkKeys } from "../src/keys/index.js";
 import type { Log } from "../src/log/index.js";
 import { createMetrics, type Metrics, metricsPlugin } from "../src/metrics/index.js";
@@ -238,6 +239,7 @@ export function httpPlugins(
       connection: context.storage.connection,
       retentionDays: config.retentionDays,
       kdfFloor: config.mode === "production" ? PRODUCTION_KDF_FLOOR : DEMO_KDF_FLOOR,
+      totpKey: loadConsoleKey(config.keysDir, { create: true }),
       cookieSecure: config.http.publicBaseUrl.startsWith("https://"),
       enqueueOutbound: async (job) => {
         await queues[outboundQueueName(job.channel)].add(

@@ -57,7 +57,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ConsoleContext): 
     }
     const team = await ctx.staff.currentTeamKey();
     if (!team || team.keyId !== body.teamKeyId) throw new AppError("BAD_REQUEST", { detail: "team key id" });
-    const created = await registerStaff(ctx.staff, body);
+    const created = await registerStaff(ctx.staff, body, deps.totpKey);
     await ctx.audit.append({
       actor: a.account.id,
       action: "staff_add",

@@ -13,6 +13,7 @@ import { meetsKdfFloor } from "./kdf-floor.js";
 import { createLoginThrottle } from "./login-throttle.js";
 import { hashAuthKey, verifyAuthKey } from "./staff-enrolment.js";
 import { checkTotp } from "./totp.js";
+import { isSealedTotpSecret, openTotpSecret, sealTotpSecret } from "./totp-at-rest.js";
 import { authKeySchema, parseBody } from "./validation.js";
 import { createVerifyGate } from "./verify-gate.js";
 
@@ -104,7 +105,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ConsoleContext): v
     if (keyOk === undefined) return tooSoon(reply, 1_000);
     let step: number | undefined;
     if (account && keyOk && !account.disabled) {
-      step = checkTotp(account.totpSecret, body.totp, ctx.now());
+      step = checkTotp(openTotpSecret(deps.totpKey, account.id, account.totpSecret), body.totp, ctx.now());
       if (step !== undefined) {
         // A code is good once: refuse a replay of the same or an earlier step.
         const last = Number((await deps.redis.get(totpStepKey(account.id))) ?? "-1");
@@ -128,6 +129,11 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ConsoleContext): v
     }
     await deps.redis.set(totpStepKey(account.id), String(step), "EX", 180);
     await throttle.succeed(name, address);
+    if (!isSealedTotpSecret(account.totpSecret)) {
+      // An account from before encryption at rest: seal its secret now.
+      const secret = openTotpSecret(deps.totpKey, account.id, account.totpSecret);
+      await ctx.staff.setTotpSecret(account.id, sealTotpSecret(deps.totpKey, account.id, secret));
+    }
     const { sid, session } = await ctx.sessions.create(account.id);
     await ctx.audit.append({ actor: account.id, action: "login" });
     reply.setCookie(SESSION_COOKIE, sid, cookieOptions(deps.cookieSecure));

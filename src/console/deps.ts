@@ -6,6 +6,7 @@ import type { Log } from "../log/index.js";
 import type { LoginLimits } from "./login-throttle.js";
 import type { SessionLimits } from "./sessions.js";
 import type { SlaHours } from "./sla.js";
+import type { TotpKey } from "./totp-at-rest.js";
 
 /** An outbound job as the console hands it to the queue: sealed in the browser, passed on unchanged. */
 export interface ConsoleOutboundJob {
@@ -40,6 +41,8 @@ export interface ConsoleDeps {
   readonly enqueueOutbound: (job: ConsoleOutboundJob) => Promise<void>;
   /** The current outbound public key the browser seals replies to (from the key manifest). */
   readonly outboundPublicKey: () => Promise<{ keyId: string; publicKey: Uint8Array } | undefined>;
+  /** Encrypts TOTP secrets at rest: `console.key` from the serve role's key directory (src/keys/console-key.ts). */
+  readonly totpKey: TotpKey;
   /** Secure cookies: true except in demo mode over plain http. */
   readonly cookieSecure: boolean;
   readonly queueHealth?: QueueHealth;

@@ -21,7 +21,8 @@ export interface StaffAccount {
   readonly kdfMem: number;
   /** Argon2id PHC string of the authentication key (never of the passphrase itself). */
   readonly authHash: string;
-  /** TOTP secret, base32. */
+  /** TOTP secret: an envelope under the console key (src/console/totp-at-rest.ts); base32 in clear only in
+   * accounts from before encryption at rest, sealed at their next sign-in. */
   readonly totpSecret: string;
   /** X25519 public key (base64url) the team secret is sealed to. */
   readonly personalPublicKey: string;
@@ -77,6 +78,8 @@ export interface StaffStore {
     update: StaffCredentialUpdate,
     expectedVersion: number,
   ): Promise<StaffAccount>;
+  /** Replaces the stored TOTP secret (already encrypted by the caller); does not bump the version. */
+  setTotpSecret(id: string, stored: string): Promise<void>;
   /** Stores a team public key; the first one written for a key id wins (idempotent). */
   addTeamKey(record: Omit<TeamKeyRecord, "createdAt">): Promise<TeamKeyRecord>;
   /** The newest team public key, or undefined before the first admin exists. */
@@ -240,6 +243,9 @@ export function createStaffStore(connection: Connection): StaffStore {
     },
     setDisabled: (id, disabled, expectedVersion) => updateVersioned(id, expectedVersion, { disabled }),
     updateCredentials: (id, update, expectedVersion) => updateVersioned(id, expectedVersion, { ...update }),
+    async setTotpSecret(id, stored) {
+      await staff.updateOne({ _id: id }, { $set: { totpSecret: stored } }).exec();
+    },
     async addTeamKey(record) {
       const doc: TeamKeyDoc = { _id: record.keyId, ...record, createdAt: new Date() };
       try {

@@ -14,6 +14,7 @@ import {
   encryptRecord,
   fromBase64url,
   generateBoxKeyPair,
+  generateSecretKey,
   type Keyring,
   newKeyId,
   openTeamKey,
@@ -72,12 +73,14 @@ export async function startConsole(opts: {
   await ensureIndexes(storage.connection);
   const staff = createStaffStore(storage.connection);
   await staff.ensureIndexes();
+  const totpKey = { keyId: newKeyId(), key: generateSecretKey() };
   const created = await createStaffFromPassphrase(staff, {
     username: "ada",
     displayName: "Ada Admin",
     admin: true,
     passphrase: ADMIN_PASSPHRASE,
     kdf: TEST_ARGON2ID,
+    totpKey,
   });
   const team = await staff.currentTeamKey();
   if (!team) throw new Error("no team key");
@@ -124,6 +127,7 @@ export async function startConsole(opts: {
         now: () => harness.now,
         onCspViolation: (v) => cspViolations.push(v),
         kdfFloor: opts.kdfFloor ?? TEST_ARGON2ID,
+        totpKey,
       }),
     ],
   });
