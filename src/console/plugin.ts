@@ -22,6 +22,7 @@ import {
 } from "./context.js";
 import type { ConsoleDeps } from "./deps.js";
 import { CSP_REPORT_PATH, cookieOptions, helmetOptions, tokensEqual } from "./http-security.js";
+import { registerInvitationRoutes } from "./invitation-routes.js";
 import { PRODUCTION_KDF_FLOOR } from "./kdf-floor.js";
 import { registerRequestRoutes } from "./request-routes.js";
 import { createSessionStore } from "./sessions.js";
@@ -152,6 +153,7 @@ export function createConsolePlugin(deps: ConsoleDeps): (app: FastifyInstance) =
         registerAuthRoutes(scope, ctx);
         registerRequestRoutes(scope, ctx);
         registerAdminRoutes(scope, ctx);
+        registerInvitationRoutes(scope, ctx);
       },
       { prefix: "/staff" },
     );

@@ -47,6 +47,20 @@ export interface TeamKeyRecord {
   readonly createdBy: string;
 }
 
+/**
+ * An enrolment invitation: an admin names the member; the member redeems the one-time code in their own browser,
+ * choosing their passphrase there. Only a hash of the code is stored; it expires and is deleted when used.
+ */
+export interface StaffInvitation {
+  readonly username: string;
+  readonly displayName: string;
+  readonly admin: boolean;
+  /** SHA-256 (base64url) of the one-time code. */
+  readonly codeHash: string;
+  readonly expiresAt: Date;
+  readonly createdBy: string;
+}
+
 /** A new account; the caller mints `id` first because the wrapped keys are bound to it. */
 export type NewStaffAccount = Omit<StaffAccount, "createdAt" | "updatedAt" | "version" | "disabled">;
 
@@ -76,6 +90,17 @@ export interface StaffStore {
   updateCredentials(
     id: string,
     update: StaffCredentialUpdate,
+    expectedVersion: number,
+  ): Promise<StaffAccount>;
+  /** Stores an invitation for a free name (one open invitation per name: a new one replaces the old). */
+  putInvitation(invitation: StaffInvitation): Promise<void>;
+  /** Takes (deletes and returns) the open, unexpired invitation matching name and code hash, atomically. */
+  takeInvitation(username: string, codeHash: string, now: Date): Promise<StaffInvitation | undefined>;
+  /** Seals the team key to a member whose key an admin has confirmed (or re-seals it at rotation). */
+  setTeamSecret(
+    id: string,
+    teamKeyId: string,
+    sealedTeamSecret: string,
     expectedVersion: number,
   ): Promise<StaffAccount>;
   /** Replaces the stored TOTP secret (already encrypted by the caller); does not bump the version. */
@@ -108,8 +133,9 @@ const staffSchema = new Schema<StaffDoc>(
     totpSecret: { type: String, required: true },
     personalPublicKey: { type: String, required: true },
     wrappedPersonalSecret: { type: String, required: true },
-    teamKeyId: { type: String, required: true },
-    sealedTeamSecret: { type: String, required: true },
+    // Empty while an invited member waits for an admin to confirm their key and seal the team key to it.
+    teamKeyId: { type: String, default: "" },
+    sealedTeamSecret: { type: String, default: "" },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
     version: { type: Number, required: true },
@@ -129,6 +155,23 @@ const teamKeySchema = new Schema<TeamKeyDoc>(
   { collection: "team_keys", versionKey: false, strict: "throw" },
 );
 
+interface InvitationDoc extends StaffInvitation {
+  _id: string;
+}
+
+const invitationSchema = new Schema<InvitationDoc>(
+  {
+    _id: { type: String, required: true },
+    username: { type: String, required: true },
+    displayName: { type: String, required: true },
+    admin: { type: Boolean, required: true },
+    codeHash: { type: String, required: true },
+    expiresAt: { type: Date, required: true },
+    createdBy: { type: String, required: true },
+  },
+  { collection: "staff_invitations", versionKey: false, strict: "throw" },
+);
+
 /** A new staff id (random, URL-safe); wrapped keys are bound to it, so it is minted before they are made. */
 export function newStaffId(): string {
   return randomBytes(12).toString("base64url");
@@ -146,6 +189,9 @@ export function createStaffStore(connection: Connection): StaffStore {
     connection.model<StaffDoc>("Staff", staffSchema)) as Model<StaffDoc>;
   const teamKeys = (connection.models.TeamKey ??
     connection.model<TeamKeyDoc>("TeamKey", teamKeySchema)) as Model<TeamKeyDoc>;
+
+  const invitations = (connection.models.StaffInvitation ??
+    connection.model<InvitationDoc>("StaffInvitation", invitationSchema)) as Model<InvitationDoc>;
 
   const toAccount = (doc: StaffDoc): StaffAccount => {
     const { _id, ...rest } = doc;
@@ -198,8 +244,10 @@ export function createStaffStore(connection: Connection): StaffStore {
     async ensureIndexes() {
       await staff.createCollection().catch(() => {});
       await teamKeys.createCollection().catch(() => {});
+      await invitations.createCollection().catch(() => {});
       await staff.createIndexes();
       await teamKeys.createIndexes();
+      await invitations.createIndexes();
     },
     count: () => staff.countDocuments({}).exec(),
     countAdmins: () => staff.countDocuments({ admin: true, disabled: false }).exec(),
@@ -243,6 +291,29 @@ export function createStaffStore(connection: Connection): StaffStore {
     },
     setDisabled: (id, disabled, expectedVersion) => updateVersioned(id, expectedVersion, { disabled }),
     updateCredentials: (id, update, expectedVersion) => updateVersioned(id, expectedVersion, { ...update }),
+    async putInvitation(invitation) {
+      const username = normaliseUsername(invitation.username);
+      if (!username) throw new AppError("BAD_REQUEST", { detail: "username" });
+      if (await staff.exists({ username }).exec()) throw new AppError("CONFLICT", { detail: "username" });
+      // Expired invitations go when the next one is made (FerretDB has no TTL index; MongoDB would need none).
+      await invitations.deleteMany({ expiresAt: { $lte: new Date() } }).exec();
+      await invitations
+        .replaceOne({ _id: username }, { ...invitation, _id: username, username }, { upsert: true })
+        .exec();
+    },
+    async takeInvitation(username, codeHash, now) {
+      const u = normaliseUsername(username);
+      if (!u) return undefined;
+      const doc = await invitations
+        .findOneAndDelete({ _id: u, codeHash, expiresAt: { $gt: now } })
+        .lean<InvitationDoc>()
+        .exec();
+      if (!doc) return undefined;
+      const { _id, ...rest } = doc;
+      return rest;
+    },
+    setTeamSecret: (id, teamKeyId, sealedTeamSecret, expectedVersion) =>
+      updateVersioned(id, expectedVersion, { teamKeyId, sealedTeamSecret }),
     async setTotpSecret(id, stored) {
       await staff.updateOne({ _id: id }, { $set: { totpSecret: stored } }).exec();
     },

@@ -53,6 +53,7 @@ export function renderLogin(root: HTMLElement, onDone: () => void, notice?: stri
     field("Authenticator code", totp),
     button,
     status,
+    h("p", null, h("a", { attrs: { href: "#/join", id: "join-link" } }, "I have an invitation")),
   );
 
   async function submit(): Promise<void> {
@@ -83,7 +84,9 @@ export function renderLogin(root: HTMLElement, onDone: () => void, notice?: stri
         throw err;
       }
       wipe(keys.authKey);
-      unlockTeamKey(result.staff.id, keys.unwrapKey, result.keys);
+      // An invited member whose key no admin has confirmed yet has no team key to open.
+      if (result.keys.sealedTeamSecret === "") wipe(keys.unwrapKey);
+      else unlockTeamKey(result.staff.id, keys.unwrapKey, result.keys);
       passphrase.value = "";
       setCsrf(result.csrf);
       setMe(result);

@@ -1,21 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { meetsKdfFloor, PRODUCTION_KDF_FLOOR } from "../../../src/console/kdf-floor.js";
-import { PERSONAL_KEY_ID } from "../../../src/console/staff-enrolment.js";
 import {
   type Argon2Params,
   deriveStaffKeys,
   fromBase64url,
-  generateBoxKeyPair,
   INTERACTIVE_ARGON2ID,
   newStaffSalt,
   STAFF_ARGON2ID,
-  sealTeamKey,
   TEST_ARGON2ID,
   toBase64url,
   unwrapPersonalKey,
   wrapPersonalKey,
 } from "../../../src/crypto/index.js";
-import { adminTeamKey, type ConsoleHarness, signIn, startConsole } from "../../console/harness.js";
+import {
+  anonymousClient,
+  type ConsoleHarness,
+  joinMaterial,
+  signIn,
+  startConsole,
+} from "../../console/harness.js";
 import { useTestMongo, useTestRedis } from "../../support/isolation.js";
 
 const redis = useTestRedis();
@@ -79,33 +82,15 @@ describe("the Argon2id floor (row 34)", () => {
 
   it("refuses to enrol a member whose keys were derived below the floor", async () => {
     const admin = await signIn(h);
-    const team = await adminTeamKey(h);
-    const pair = team.keys.get(team.current);
-    if (!pair) throw new Error("no team key");
-    const enrol = (params: Argon2Params, username: string) => {
-      const id = toBase64url(crypto.getRandomValues(new Uint8Array(16)));
-      const salt = newStaffSalt();
-      const keys = deriveStaffKeys("a member's long passphrase", salt, params);
-      const personal = generateBoxKeyPair();
-      return admin.post("/staff/api/admin/staff", {
-        id,
-        username,
-        displayName: username,
-        admin: false,
-        kdfSalt: toBase64url(salt),
-        kdfOps: params.opsLimit,
-        kdfMem: params.memLimit,
-        authKey: toBase64url(keys.authKey),
-        personalPublicKey: toBase64url(personal.publicKey),
-        wrappedPersonalSecret: wrapPersonalKey(keys.unwrapKey, id, personal.secretKey),
-        teamKeyId: team.current,
-        sealedTeamSecret: sealTeamKey({ keyId: PERSONAL_KEY_ID, key: personal.publicKey }, id, {
-          keyId: team.current,
-          key: pair.secretKey,
-        }),
-      });
-    };
-    expect((await enrol(TEST_ARGON2ID, "weak")).status).toBe(400);
+    const invited = await admin.post("/staff/api/admin/invitations", {
+      username: "weak",
+      displayName: "Weak",
+      admin: false,
+    });
+    const { code } = invited.json() as { code: string };
+    const anon = await anonymousClient(h);
+    const res = await anon.post("/staff/api/join", joinMaterial("weak", code, "a member's long passphrase"));
+    expect(res.status).toBe(400);
     expect(await h.staff.findByUsername("weak")).toBeUndefined();
   });
 });
