@@ -27,6 +27,7 @@ import { PRODUCTION_KDF_FLOOR } from "./kdf-floor.js";
 import { registerRequestRoutes } from "./request-routes.js";
 import { createSessionStore } from "./sessions.js";
 import { renderShell } from "./shell.js";
+import { registerTeamKeyRoutes } from "./team-key-routes.js";
 
 const safeMethods = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -154,6 +155,7 @@ export function createConsolePlugin(deps: ConsoleDeps): (app: FastifyInstance) =
         registerRequestRoutes(scope, ctx);
         registerAdminRoutes(scope, ctx);
         registerInvitationRoutes(scope, ctx);
+        registerTeamKeyRoutes(scope, ctx);
       },
       { prefix: "/staff" },
     );

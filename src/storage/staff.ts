@@ -45,6 +45,12 @@ export interface TeamKeyRecord {
   readonly createdAt: Date;
   /** Staff id of the admin whose creation made this key. */
   readonly createdBy: string;
+  /**
+   * After a rotation: the key this one replaced, and its secret sealed to this key (bound to `team:<keyId>`),
+   * so whoever opens this key also opens the older ones and every request sealed to them.
+   */
+  readonly previousKeyId?: string;
+  readonly sealedPrevious?: string;
 }
 
 /**
@@ -151,6 +157,8 @@ const teamKeySchema = new Schema<TeamKeyDoc>(
     publicKey: { type: String, required: true },
     createdAt: { type: Date, required: true },
     createdBy: { type: String, required: true },
+    previousKeyId: { type: String, required: false },
+    sealedPrevious: { type: String, required: false },
   },
   { collection: "team_keys", versionKey: false, strict: "throw" },
 );
@@ -220,6 +228,8 @@ export function createStaffStore(connection: Connection): StaffStore {
     publicKey: doc.publicKey,
     createdAt: doc.createdAt,
     createdBy: doc.createdBy,
+    ...(doc.previousKeyId ? { previousKeyId: doc.previousKeyId } : {}),
+    ...(doc.sealedPrevious ? { sealedPrevious: doc.sealedPrevious } : {}),
   });
 
   const updateVersioned = async (
