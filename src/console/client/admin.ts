@@ -1,5 +1,7 @@
 import {
   fromBase64url,
+  generateBoxKeyPair,
+  newKeyId,
   newStaffSalt,
   sealTeamKey,
   toBase64url,
@@ -10,7 +12,7 @@ import {
 import { ApiError, api } from "./api.js";
 import { field, flash, h, nextFrame, replace } from "./dom.js";
 import { fingerprint } from "./fingerprint.js";
-import { derive, PERSONAL_KEY_ID, teamKey, unlockTeamKey } from "./keys.js";
+import { adoptRotatedKey, derive, PERSONAL_KEY_ID, teamKey, unlockTeamKey } from "./keys.js";
 import { me } from "./session.js";
 
 interface StaffRow {
@@ -209,6 +211,76 @@ export async function renderAdmin(root: HTMLElement): Promise<void> {
     }
   }
 
+  const rotated = h("div", { attrs: { id: "rotated" } });
+  const rotateButton = h(
+    "button",
+    { attrs: { type: "button", id: "rotate-team-key" }, on: { click: () => void rotate() } },
+    "Rotate the team key",
+  );
+
+  /**
+   * Makes a new team key here, seals the old secret to it (older requests stay readable through the chain) and
+   * the new secret to every active member; disabled members' sealed team keys are deleted by the server.
+   */
+  async function rotate(): Promise<void> {
+    const team = teamKey();
+    if (!team) return;
+    rotateButton.disabled = true;
+    const fresh = generateBoxKeyPair();
+    const keyId = newKeyId();
+    try {
+      const { staff } = await api<{ staff: StaffRow[] }>("GET", "/admin/staff");
+      const members = staff
+        .filter((s) => !s.disabled && !s.pending)
+        .map((s) => ({
+          id: s.id,
+          version: s.version,
+          sealedTeamSecret: sealTeamKey(
+            { keyId: PERSONAL_KEY_ID, key: fromBase64url(s.personalPublicKey) },
+            s.id,
+            { keyId, key: fresh.secretKey },
+          ),
+        }));
+      await api("POST", "/admin/team-key/rotate", {
+        previousKeyId: team.keyId,
+        keyId,
+        publicKey: toBase64url(fresh.publicKey),
+        sealedPrevious: sealTeamKey({ keyId, key: fresh.publicKey }, `team:${keyId}`, {
+          keyId: team.keyId,
+          key: team.key.secretKey,
+        }),
+        members,
+      });
+      adoptRotatedKey({ keyId, key: fresh });
+      const print = await fingerprint(toBase64url(fresh.publicKey), 20);
+      replace(
+        rotated,
+        h(
+          "div",
+          { class: "card enrolled" },
+          h(
+            "p",
+            null,
+            `New team key ${keyId}. Until an operator pins it, new requests still use the old key.`,
+          ),
+          h(
+            "p",
+            null,
+            "Ask the operator to run intake keys pin-team on every work host and check this fingerprint:",
+          ),
+          h("p", null, h("code", { attrs: { id: "rotated-fingerprint" } }, print)),
+        ),
+      );
+      flash("Team key rotated.");
+      await loadStaff();
+    } catch {
+      wipe(fresh.secretKey);
+      flash("Rotation did not complete; reload and try again.", "error");
+    } finally {
+      rotateButton.disabled = false;
+    }
+  }
+
   const verifyButton = h(
     "button",
     {
@@ -253,6 +325,18 @@ export async function renderAdmin(root: HTMLElement): Promise<void> {
       h("h3", null, "Add a staff member"),
       addForm,
       enrolled,
+    ),
+    h(
+      "section",
+      { class: "card" },
+      h("h2", null, "Team key"),
+      h(
+        "p",
+        null,
+        "Rotate after a member leaves (disable them first) or if a key may have leaked. Every active member gets the new key; disabled members' keys are deleted.",
+      ),
+      rotateButton,
+      rotated,
     ),
     h(
       "section",

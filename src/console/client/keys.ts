@@ -75,15 +75,60 @@ export function teamKey(): KeyWithId<BoxKeyPair> | undefined {
   return team;
 }
 
-/** The team key as a keyring for `openDataKey`. */
+/** Older team keys opened through the rotation chain (page memory only, like the current one). */
+const older = new Map<string, BoxKeyPair>();
+let chainFor: string | undefined;
+
+/** One entry of `GET /api/team-keys`. */
+export interface TeamKeyLink {
+  keyId: string;
+  publicKey: string;
+  previousKeyId: string | null;
+  sealedPrevious: string | null;
+}
+
+/**
+ * Opens every older team key reachable from the current one: each rotation stored the previous secret sealed
+ * to the new key (bound to `team:<keyId>`), so requests sealed before a rotation stay readable.
+ */
+export function openChain(links: readonly TeamKeyLink[]): void {
+  const t = team;
+  if (!t || chainFor === t.keyId) return;
+  let at = links.find((k) => k.keyId === t.keyId);
+  let holder: KeyWithId<BoxKeyPair> = t;
+  while (at?.sealedPrevious && at.previousKeyId && !older.has(at.previousKeyId)) {
+    const prev = openTeamKey(holder, `team:${holder.keyId}`, at.sealedPrevious);
+    older.set(prev.keyId, prev.key);
+    holder = prev;
+    at = links.find((k) => k.keyId === prev.keyId);
+  }
+  chainFor = t.keyId;
+}
+
+/** After this tab rotated the team key: the new key becomes current, the old one joins the older keys. */
+export function adoptRotatedKey(next: KeyWithId<BoxKeyPair>): void {
+  if (team) older.set(team.keyId, team.key);
+  team = next;
+  chainFor = next.keyId;
+}
+
+/** True once the older keys for the current team key have been opened. */
+export function chainOpened(): boolean {
+  return team !== undefined && chainFor === team.keyId;
+}
+
+/** The team key, and every older one opened through the chain, as a keyring for `openDataKey`. */
 export function teamRing(): Keyring<BoxKeyPair> {
   const t = teamKey();
   if (!t) throw new Error("team key locked");
-  return { current: t.keyId, keys: new Map([[t.keyId, t.key]]) };
+  return { current: t.keyId, keys: new Map([...older, [t.keyId, t.key]]) };
 }
 
 /** Forgets the team key (sign-out, session end). */
 export function forgetKeys(): void {
   if (team) wipe(team.key.secretKey);
   team = undefined;
+  for (const k of older.values()) wipe(k.secretKey);
+  older.clear();
+  chainFor = undefined;
 }

@@ -4,7 +4,7 @@ import { ApiError, api, setCsrf, setOnUnauthenticated } from "./api.js";
 import { byId, h, replace } from "./dom.js";
 import { fingerprint } from "./fingerprint.js";
 import { renderJoin } from "./join.js";
-import { forgetKeys, teamKey } from "./keys.js";
+import { chainOpened, forgetKeys, openChain, type TeamKeyLink, teamKey } from "./keys.js";
 import { renderLogin, renderUnlock } from "./login.js";
 import { renderQueue } from "./queue.js";
 import { closeRequest, renderRequest } from "./request.js";
@@ -126,6 +126,7 @@ async function route(): Promise<void> {
     );
     return;
   }
+  if (!chainOpened()) openChain((await api<{ keys: TeamKeyLink[] }>("GET", "/team-keys")).keys);
   closeRequest();
   const hash = location.hash.replace(/^#/, "");
   const path = hash.split("?")[0] ?? "";
