@@ -1,4 +1,5 @@
 import { auditVerifyCommand } from "./audit.js";
+import { consoleHashCommand, consoleVerifyCommand } from "./console.js";
 import { keysCommands } from "./keys.js";
 import { purgeCommand } from "./purge.js";
 import { roleCommands } from "./roles.js";
@@ -14,4 +15,6 @@ export const commands: readonly Command[] = [
   ...keysCommands,
   purgeCommand,
   auditVerifyCommand,
+  consoleHashCommand,
+  consoleVerifyCommand,
 ];
