@@ -92,6 +92,7 @@ export interface StaffStore {
   findById(id: string): Promise<StaffAccount | undefined>;
   findByUsername(username: string): Promise<StaffAccount | undefined>;
   list(): Promise<StaffAccount[]>;
+  /** Disables (deleting the sealed team key) or re-enables an account. */
   setDisabled(id: string, disabled: boolean, expectedVersion: number): Promise<StaffAccount>;
   updateCredentials(
     id: string,
@@ -299,7 +300,14 @@ export function createStaffStore(connection: Connection): StaffStore {
       const docs = await staff.find({}).sort({ username: 1 }).lean<StaffDoc[]>().exec();
       return docs.map(toAccount);
     },
-    setDisabled: (id, disabled, expectedVersion) => updateVersioned(id, expectedVersion, { disabled }),
+    // Disabling deletes the member's sealed team key in the same update: a departed member's wrapped key opens
+    // nothing the server still hands out, and re-enabling needs an admin to grant the team key again.
+    setDisabled: (id, disabled, expectedVersion) =>
+      updateVersioned(
+        id,
+        expectedVersion,
+        disabled ? { disabled, teamKeyId: "", sealedTeamSecret: "" } : { disabled },
+      ),
     updateCredentials: (id, update, expectedVersion) => updateVersioned(id, expectedVersion, { ...update }),
     async putInvitation(invitation) {
       const username = normaliseUsername(invitation.username);

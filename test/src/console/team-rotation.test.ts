@@ -74,6 +74,32 @@ function readRequest(
   } as never).fields as { content: string };
 }
 
+describe("removing a departed member (row 37)", () => {
+  it("deletes a member's sealed team key when they are disabled; re-enabling needs an admin's grant again", async () => {
+    const admin = await signIn(h);
+    const dee = await enrolMember(h, admin, "dee", "dee's long passphrase");
+    const before = await h.staff.findById(dee.id);
+    expect(before?.sealedTeamSecret).toMatch(/^v1\.teamkey\.pk\./);
+    const off = await admin.post(`/staff/api/admin/staff/${dee.id}/disabled`, {
+      disabled: true,
+      version: before?.version,
+    });
+    expect(off.status).toBe(200);
+    const after = await h.staff.findById(dee.id);
+    expect(after?.sealedTeamSecret).toBe("");
+    expect(after?.teamKeyId).toBe("");
+    const on = await admin.post(`/staff/api/admin/staff/${dee.id}/disabled`, {
+      disabled: false,
+      version: after?.version,
+    });
+    expect(on.status).toBe(200);
+    const list = (await admin.get("/staff/api/admin/staff")).json() as {
+      staff: Array<{ username: string; pending: boolean }>;
+    };
+    expect(list.staff.find((s) => s.username === "dee")?.pending).toBe(true);
+  });
+});
+
 describe("team key rotation (row 37)", () => {
   let bea: EnrolledMember;
   let cyd: EnrolledMember;
