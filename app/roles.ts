@@ -78,6 +78,7 @@ export async function startRole(
     const server = await buildServer({
       log: context.log,
       readiness,
+      trustProxy: config.http.trustProxy,
       plugins: role === "work" ? [] : httpPlugins(context, services),
     });
     const address = await server.listen({ host: config.http.host, port: options.port ?? config.http.port });

@@ -10,6 +10,11 @@ export interface ServerDeps {
   plugins?: ReadonlyArray<(app: FastifyInstance) => Promise<void> | void>;
   /** Largest body accepted anywhere; webhooks set smaller limits on their own routes. */
   bodyLimit?: number;
+  /**
+   * Addresses or CIDRs of the TLS proxy (TRUST_PROXY): only requests from them have their X-Forwarded-For
+   * believed, so the sign-in throttle keys on the staff member's address rather than the proxy's.
+   */
+  trustProxy?: readonly string[];
 }
 
 /**
@@ -21,7 +26,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: false,
     bodyLimit: deps.bodyLimit ?? 256 * 1024,
-    trustProxy: false,
+    trustProxy: deps.trustProxy && deps.trustProxy.length > 0 ? [...deps.trustProxy] : false,
     return503OnClosing: true,
     forceCloseConnections: "idle",
   });

@@ -27,9 +27,11 @@ import { createQueues, type Queues } from "../queues/queues.js";
 import { checkRedisPolicy } from "../queues/redis-policy.js";
 import { closeWorker, createScreeningWorker, createTeamKeyResolver } from "../queues/screening-worker.js";
 import { createStaffReplyGuard, enqueueStaffReply } from "../queues/staff-reply-guard.js";
+import { DEMO_KDF_FLOOR, PRODUCTION_KDF_FLOOR } from "../src/console/kdf-floor.js";
 import { createConsolePlugin } from "../src/console/plugin.js";
 import { cryptoReady, openOutbound } from "../src/crypto/index.js";
 import type { ConversationState } from "../src/intake/index.js";
+import { loadConsoleKey } from "../src/keys/console-key.js";
 import {
   keepLookupEpochCurrent,
   loadRoleKeys,
@@ -254,6 +256,8 @@ export function httpPlugins(
       auditKey: serveKeys.audit,
       retentionDays: config.retentionDays,
       erasureKeys: context.storage.erasureKeys,
+      kdfFloor: config.mode === "production" ? PRODUCTION_KDF_FLOOR : DEMO_KDF_FLOOR,
+      totpKey: loadConsoleKey(config.keysDir, { create: true }),
       cookieSecure: config.http.publicBaseUrl.startsWith("https://"),
       enqueueOutbound: async (job) => {
         await enqueueStaffReply(queues, job);

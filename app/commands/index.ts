@@ -1,4 +1,5 @@
 import { auditCheckpointCommand, auditVerifyCommand } from "./audit.js";
+import { consoleHashCommand, consoleVerifyCommand } from "./console.js";
 import { keysCommands } from "./keys.js";
 import { pinTeamCommand } from "./pin-team.js";
 import { purgeCommand } from "./purge.js";
@@ -17,4 +18,6 @@ export const commands: readonly Command[] = [
   purgeCommand,
   auditVerifyCommand,
   auditCheckpointCommand,
+  consoleHashCommand,
+  consoleVerifyCommand,
 ];

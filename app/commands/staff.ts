@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { createStaffFromPassphrase } from "../../src/console/staff-enrolment.js";
 import { cryptoReady, fromBase64url, INTERACTIVE_ARGON2ID, STAFF_ARGON2ID } from "../../src/crypto/index.js";
 import { isAppError } from "../../src/errors/app-error.js";
+import { loadConsoleKey } from "../../src/keys/console-key.js";
 import { keyFingerprint, setTeamPublicKey } from "../../src/keys/index.js";
 import { connectStorage } from "../../src/storage/connection.js";
 import { createStaffStore } from "../../src/storage/staff.js";
@@ -70,6 +71,8 @@ export const staffAddCommand: Command = {
         admin: values.admin === true,
         passphrase,
         kdf,
+        // The TOTP secret is stored encrypted under the serve role's console key (made here if missing).
+        totpKey: loadConsoleKey(config.keysDir, { create: true }),
       });
       io.stdout(`created staff account '${result.account.username}' (id ${result.account.id}, admin)`);
       if (result.teamKeyCreated) {

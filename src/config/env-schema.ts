@@ -66,6 +66,13 @@ export const envSchema = z.object({
       }
       return n;
     }),
+  TRUST_PROXY: z
+    .string()
+    .regex(
+      /^\s*[0-9A-Fa-f.:/]+(\s*,\s*[0-9A-Fa-f.:/]+)*\s*$/,
+      "expected the TLS proxy's addresses or CIDRs, comma-separated (e.g. 127.0.0.1,10.0.0.0/8)",
+    )
+    .optional(),
   PUBLIC_BASE_URL: url("expected an absolute URL such as https://intake.example.org").optional(),
   REDIS_URL: url("expected a redis:// or rediss:// URL").default("redis://127.0.0.1:6379"),
   REDIS_PREFIX: z

@@ -6,7 +6,13 @@ import { projectRoot } from "./project-root.js";
 /** The validated, frozen configuration every role is built from. */
 export interface Config {
   readonly mode: "demo" | "production";
-  readonly http: { readonly host: string; readonly port: number; readonly publicBaseUrl: string };
+  readonly http: {
+    readonly host: string;
+    readonly port: number;
+    readonly publicBaseUrl: string;
+    /** TLS proxy addresses whose X-Forwarded-For is believed (TRUST_PROXY); empty: none. */
+    readonly trustProxy: readonly string[];
+  };
   readonly redis: { readonly url: string; readonly prefix: string };
   readonly mongo: {
     readonly uri: string;
@@ -97,7 +103,15 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
 
   return deepFreeze({
     mode: e.INTAKE_MODE,
-    http: { host: e.HOST, port: e.PORT, publicBaseUrl },
+    http: {
+      host: e.HOST,
+      port: e.PORT,
+      publicBaseUrl,
+      trustProxy: (e.TRUST_PROXY ?? "")
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0),
+    },
     redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
     mongo: {
       uri: e.MONGODB_URI,

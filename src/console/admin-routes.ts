@@ -2,30 +2,14 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { AppError } from "../errors/app-error.js";
 import type { ConsoleContext } from "./context.js";
-import { registerStaff } from "./staff-enrolment.js";
-import { authKeySchema, parseBody } from "./validation.js";
+import { parseBody } from "./validation.js";
 
-const addStaffBody = z.object({
-  id: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/),
-  username: z.string().min(2).max(40),
-  displayName: z.string().min(1).max(80),
-  admin: z.boolean(),
-  kdfSalt: z.string().regex(/^[A-Za-z0-9_-]{22}$/),
-  kdfOps: z.number().int().min(1).max(10),
-  kdfMem: z.number().int().min(8192).max(1_073_741_824),
-  authKey: authKeySchema,
-  personalPublicKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
-  wrappedPersonalSecret: z.string().regex(/^v1\.personal\.uk\.[A-Za-z0-9_-]+$/),
-  teamKeyId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/),
-  sealedTeamSecret: z.string().regex(/^v1\.teamkey\.pk\.[A-Za-z0-9_-]+$/),
-});
 const disableBody = z.object({ disabled: z.boolean(), version: z.number().int().min(0) });
 const staffParam = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/) });
 
 /**
- * Admin API: staff management (the new member's keys are made and the team key wrapped for them in the admin's
- * browser; the server stores them and mints the TOTP secret), the audit log with chain verification, and
- * queue health counts.
+ * Admin API: staff management (members enrol by invitation, src/console/invitation-routes.ts: the admin never
+ * sees their passphrase or TOTP secret), the audit log with chain verification, and queue health counts.
  */
 export function registerAdminRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
   const { deps } = ctx;
@@ -45,27 +29,11 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ConsoleContext): 
       disabled: s.disabled,
       createdDay: s.createdAt.toISOString().slice(0, 10),
       version: s.version,
+      // Waiting for an admin to confirm their key and seal the team key to it.
+      pending: s.sealedTeamSecret === "",
+      personalPublicKey: s.personalPublicKey,
     })),
   }));
-
-  app.post("/api/admin/staff", admin, async (request) => {
-    const a = actor(request);
-    const body = parseBody(addStaffBody, request.body);
-    const team = await ctx.staff.currentTeamKey();
-    if (!team || team.keyId !== body.teamKeyId) throw new AppError("BAD_REQUEST", { detail: "team key id" });
-    const created = await registerStaff(ctx.staff, body);
-    await ctx.audit.append({
-      actor: a.account.id,
-      action: "staff_add",
-      details: { staffId: created.account.id, admin: created.account.admin },
-    });
-    return {
-      id: created.account.id,
-      username: created.account.username,
-      totpUri: created.totpUri,
-      totpSecret: created.totpSecret,
-    };
-  });
 
   app.post("/api/admin/staff/:id/disabled", admin, async (request) => {
     const a = actor(request);

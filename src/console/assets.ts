@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { build } from "esbuild";
 import { projectRoot } from "../config/index.js";
+import type { Argon2Params } from "../crypto/index.js";
 
 /** The console's browser assets, built once per process and served from memory. */
 export interface ConsoleAssets {
@@ -18,7 +19,7 @@ const clientDir = resolve(projectRoot, "src", "console", "client");
  * Bundles `src/console/client/main.ts` (with `src/crypto` and libsodium) into one ES module for the browser,
  * and reads the stylesheet. No CDN, no inline code: both are served from /staff/assets/ under the CSP.
  */
-export async function buildConsoleAssets(): Promise<ConsoleAssets> {
+export async function buildConsoleAssets(opts: { kdfFloor: Argon2Params }): Promise<ConsoleAssets> {
   const result = await build({
     entryPoints: [resolve(clientDir, "main.ts")],
     bundle: true,
@@ -30,6 +31,10 @@ export async function buildConsoleAssets(): Promise<ConsoleAssets> {
     write: false,
     legalComments: "none",
     logLevel: "silent",
+    // The floor is compiled in, so no value the server sends at run time (an account's cost) can lower it.
+    define: {
+      __KDF_FLOOR__: JSON.stringify({ opsLimit: opts.kdfFloor.opsLimit, memLimit: opts.kdfFloor.memLimit }),
+    },
   });
   const out = result.outputFiles[0];
   if (!out) throw new Error("console bundle produced no output");

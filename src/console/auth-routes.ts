@@ -1,17 +1,21 @@
 import { randomBytes } from "node:crypto";
+import { setTimeout } from "node:timers/promises";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
-import { STAFF_ARGON2ID } from "../crypto/index.js";
 import { AppError } from "../errors/app-error.js";
 import type { StaffAccount } from "../storage/staff.js";
 import { normaliseUsername } from "../storage/staff.js";
 import { type ConsoleContext, SESSION_COOKIE } from "./context.js";
+import { createFakeCost } from "./fake-cost.js";
 import { createFakeSalts } from "./fake-salt.js";
 import { cookieOptions } from "./http-security.js";
+import { meetsKdfFloor } from "./kdf-floor.js";
 import { createLoginThrottle } from "./login-throttle.js";
 import { hashAuthKey, verifyAuthKey } from "./staff-enrolment.js";
 import { checkTotp } from "./totp.js";
+import { isSealedTotpSecret, openTotpSecret, sealTotpSecret } from "./totp-at-rest.js";
 import { authKeySchema, parseBody } from "./validation.js";
+import { createVerifyGate } from "./verify-gate.js";
 
 const loginBody = z.object({
   username: z.string().min(1).max(80),
@@ -51,15 +55,22 @@ export function staffView(account: StaffAccount) {
 }
 
 /**
- * Sign-in: the browser first fetches the salt for a name (a deterministic fake one for unknown names), derives
- * the authentication and unwrapping keys with Argon2id, and sends only the authentication key and a TOTP code.
- * Failures, whatever the cause, get the same answer and double the wait for that name (429 + Retry-After
- * while it lasts).
+ * Sign-in: the browser first fetches the salt for a name (a deterministic fake one for unknown names, with the
+ * cost the accounts use), derives the authentication and unwrapping keys with Argon2id, and sends only the
+ * authentication key and a TOTP code. Failures, whatever the cause, get the same answer in the same time and
+ * double the wait for that (name, address) pair (429 + Retry-After while it lasts); see login-throttle.ts.
  */
 export function registerAuthRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
   const { deps } = ctx;
-  const throttle = createLoginThrottle({ redis: deps.redis, prefix: deps.redisPrefix, now: ctx.now });
+  const throttle = createLoginThrottle({
+    redis: deps.redis,
+    prefix: deps.redisPrefix,
+    now: ctx.now,
+    ...(deps.loginLimits ? { limits: deps.loginLimits } : {}),
+  });
+  const gate = createVerifyGate({ concurrent: 2, queued: 16 });
   const fakeSalt = createFakeSalts({ redis: deps.redis, prefix: deps.redisPrefix });
+  const fakeCost = createFakeCost(ctx.staff, ctx.now);
   const dummyHash = hashAuthKey(randomBytes(32));
   const totpStepKey = (staffId: string) => `${deps.redisPrefix}:staff:totp-step:${staffId}`;
 
@@ -76,24 +87,25 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ConsoleContext): v
     if (account && !account.disabled) {
       return { salt: account.kdfSalt, opsLimit: account.kdfOps, memLimit: account.kdfMem };
     }
-    return {
-      salt: await fakeSalt(username),
-      opsLimit: STAFF_ARGON2ID.opsLimit,
-      memLimit: STAFF_ARGON2ID.memLimit,
-    };
+    const cost = await fakeCost();
+    return { salt: await fakeSalt(username), opsLimit: cost.opsLimit, memLimit: cost.memLimit };
   });
 
   app.post("/api/login", async (request, reply) => {
+    const arrived = performance.now();
     const body = parseBody(loginBody, request.body);
     const name = normaliseUsername(body.username) ?? body.username.trim().toLowerCase();
-    const wait = await throttle.waitMs(name);
-    if (wait > 0) return tooSoon(reply, wait);
+    const address = request.ip;
+    const admission = await throttle.admit(name, address);
+    if (!admission.admitted) return tooSoon(reply, admission.waitMs);
 
     const account = await ctx.staff.findByUsername(name);
-    const keyOk = await verifyAuthKey(account ? account.authHash : await dummyHash, body.authKey);
+    const against = account ? account.authHash : await dummyHash;
+    const keyOk = await gate.run(() => verifyAuthKey(against, body.authKey));
+    if (keyOk === undefined) return tooSoon(reply, 1_000);
     let step: number | undefined;
     if (account && keyOk && !account.disabled) {
-      step = checkTotp(account.totpSecret, body.totp, ctx.now());
+      step = checkTotp(openTotpSecret(deps.totpKey, account.id, account.totpSecret), body.totp, ctx.now());
       if (step !== undefined) {
         // A code is good once: refuse a replay of the same or an earlier step.
         const last = Number((await deps.redis.get(totpStepKey(account.id))) ?? "-1");
@@ -101,16 +113,27 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ConsoleContext): v
       }
     }
     if (!account || !keyOk || account.disabled || step === undefined) {
-      const delay = await throttle.fail(name);
       deps.log.info("console.login_failed", {});
-      if (account) await ctx.audit.append({ actor: account.id, action: "login_failed" });
+      // Not awaited: the audit write would make failures for existing names measurably slower than for
+      // unknown ones. The chained append retries on its own; a failure is logged, without the actor.
+      if (account) {
+        ctx.audit
+          .append({ actor: account.id, action: "login_failed" })
+          .catch(() => deps.log.warn("console.audit_write_failed", { action: "login_failed" }));
+      }
+      await setTimeout(Math.max(0, arrived + throttle.limits.failureFloorMs - performance.now()));
       return reply
         .code(401)
-        .header("retry-after", String(Math.ceil(delay / 1000)))
+        .header("retry-after", String(Math.ceil(admission.failDelayMs / 1000)))
         .send({ error: "UNAUTHENTICATED", message: "Name, passphrase or code is wrong" });
     }
     await deps.redis.set(totpStepKey(account.id), String(step), "EX", 180);
-    await throttle.succeed(name);
+    await throttle.succeed(name, address);
+    if (!isSealedTotpSecret(account.totpSecret)) {
+      // An account from before encryption at rest: seal its secret now.
+      const secret = openTotpSecret(deps.totpKey, account.id, account.totpSecret);
+      await ctx.staff.setTotpSecret(account.id, sealTotpSecret(deps.totpKey, account.id, secret));
+    }
     const { sid, session } = await ctx.sessions.create(account.id);
     await ctx.audit.append({ actor: account.id, action: "login" });
     reply.setCookie(SESSION_COOKIE, sid, cookieOptions(deps.cookieSecure));
@@ -137,12 +160,15 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ConsoleContext): v
     const a = ctx.authOf(request);
     if (!a) throw new AppError("UNAUTHENTICATED");
     const body = parseBody(passphraseBody, request.body);
-    const wait = await throttle.waitMs(a.account.username);
-    if (wait > 0) return tooSoon(reply, wait);
-    if (!(await verifyAuthKey(a.account.authHash, body.currentAuthKey))) {
-      await throttle.fail(a.account.username);
-      throw new AppError("UNAUTHENTICATED");
+    if (!meetsKdfFloor({ opsLimit: body.kdfOps, memLimit: body.kdfMem }, ctx.kdfFloor)) {
+      throw new AppError("BAD_REQUEST", { detail: "key derivation cost below the minimum" });
     }
+    const admission = await throttle.admit(a.account.username, request.ip);
+    if (!admission.admitted) return tooSoon(reply, admission.waitMs);
+    const currentOk = await gate.run(() => verifyAuthKey(a.account.authHash, body.currentAuthKey));
+    if (currentOk === undefined) return tooSoon(reply, 1_000);
+    if (!currentOk) throw new AppError("UNAUTHENTICATED");
+    await throttle.succeed(a.account.username, request.ip);
     await ctx.staff.updateCredentials(
       a.account.id,
       {
@@ -157,6 +183,8 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ConsoleContext): v
       },
       a.account.version,
     );
+    // Whoever else holds a session of this member (a stolen cookie, a forgotten browser) is out at once.
+    await ctx.sessions.destroyAllFor(a.account.id, a.sid);
     // The audit vocabulary has no passphrase action; re-wrapping the personal key is a key rotation.
     await ctx.audit.append({ actor: a.account.id, action: "key_rotate", details: { key: "personal_wrap" } });
     return { ok: true };

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from "fastify";
+import type { Argon2Params } from "../crypto/index.js";
 import type { AuditLog } from "../storage/audit.js";
 import type { PartnerStore } from "../storage/partners.js";
 import type { RequestStore } from "../storage/requests.js";
@@ -32,6 +33,8 @@ export interface ConsoleContext {
   readonly auditLatest: (limit: number) => Promise<AuditRow[]>;
   readonly sessions: SessionStore;
   readonly now: () => number;
+  /** The Argon2id floor in force (deps.kdfFloor or the production floor). */
+  readonly kdfFloor: Argon2Params;
   authOf(request: FastifyRequest): StaffAuth | undefined;
   /** Route hook: 401 unless signed in. */
   requireStaff(request: FastifyRequest): Promise<void>;

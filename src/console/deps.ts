@@ -1,11 +1,14 @@
 import type { Redis } from "ioredis";
 import type { Connection } from "mongoose";
+import type { Argon2Params } from "../crypto/index.js";
 import type { Channel } from "../intake/messages.js";
 import type { Log } from "../log/index.js";
 import type { AuditKeyring } from "../storage/audit-chain.js";
 import type { ErasureKeyStore } from "../storage/erasure-keys.js";
+import type { LoginLimits } from "./login-throttle.js";
 import type { SessionLimits } from "./sessions.js";
 import type { SlaHours } from "./sla.js";
+import type { TotpKey } from "./totp-at-rest.js";
 
 /** An outbound job as the console hands it to the queue: sealed in the browser, passed on unchanged. */
 export interface ConsoleOutboundJob {
@@ -48,11 +51,20 @@ export interface ConsoleDeps {
   readonly enqueueOutbound: (job: ConsoleOutboundJob) => Promise<void>;
   /** The current outbound public key the browser seals replies to (from the key manifest). */
   readonly outboundPublicKey: () => Promise<{ keyId: string; publicKey: Uint8Array } | undefined>;
+  /** Encrypts TOTP secrets at rest: `console.key` from the serve role's key directory (src/keys/console-key.ts). */
+  readonly totpKey: TotpKey;
   /** Secure cookies: true except in demo mode over plain http. */
   readonly cookieSecure: boolean;
   readonly queueHealth?: QueueHealth;
   readonly sla?: SlaHours;
   readonly sessionLimits?: SessionLimits;
+  /**
+   * Least Argon2id cost for staff passphrases (src/console/kdf-floor.ts): enforced at enrolment and passphrase
+   * change, and built into the browser bundle. Default PRODUCTION_KDF_FLOOR; demo mode and tests pass lower.
+   */
+  readonly kdfFloor?: Argon2Params;
+  /** Sign-in throttle limits (src/console/login-throttle.ts); defaults when absent. */
+  readonly loginLimits?: Partial<LoginLimits>;
   /** Current time in ms; tests pass a movable clock. */
   readonly now?: () => number;
   /** Called for each CSP violation the browser reports (tests collect them). */

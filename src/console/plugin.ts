@@ -22,9 +22,12 @@ import {
 } from "./context.js";
 import type { ConsoleDeps } from "./deps.js";
 import { CSP_REPORT_PATH, cookieOptions, helmetOptions, tokensEqual } from "./http-security.js";
+import { registerInvitationRoutes } from "./invitation-routes.js";
+import { PRODUCTION_KDF_FLOOR } from "./kdf-floor.js";
 import { registerRequestRoutes } from "./request-routes.js";
 import { createSessionStore } from "./sessions.js";
 import { renderShell } from "./shell.js";
+import { registerTeamKeyRoutes } from "./team-key-routes.js";
 
 const safeMethods = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -37,7 +40,8 @@ const safeMethods = new Set(["GET", "HEAD", "OPTIONS"]);
 export function createConsolePlugin(deps: ConsoleDeps): (app: FastifyInstance) => Promise<void> {
   return async (app) => {
     await cryptoReady();
-    const assets = await buildConsoleAssets();
+    const kdfFloor = deps.kdfFloor ?? PRODUCTION_KDF_FLOOR;
+    const assets = await buildConsoleAssets({ kdfFloor });
     const now = deps.now ?? Date.now;
     const sessions = createSessionStore({
       redis: deps.redis,
@@ -60,6 +64,7 @@ export function createConsolePlugin(deps: ConsoleDeps): (app: FastifyInstance) =
       auditLatest: createAuditReader(deps.connection).latest,
       sessions,
       now,
+      kdfFloor,
       authOf: (request) => auth.get(request),
       async requireStaff(request) {
         if (!auth.get(request)) throw new AppError("UNAUTHENTICATED");
@@ -153,6 +158,8 @@ export function createConsolePlugin(deps: ConsoleDeps): (app: FastifyInstance) =
         registerAuthRoutes(scope, ctx);
         registerRequestRoutes(scope, ctx);
         registerAdminRoutes(scope, ctx);
+        registerInvitationRoutes(scope, ctx);
+        registerTeamKeyRoutes(scope, ctx);
       },
       { prefix: "/staff" },
     );

@@ -29,8 +29,11 @@ export interface SessionStore {
    */
   touch(sid: string, extend?: boolean): Promise<StaffSession | undefined>;
   destroy(sid: string): Promise<void>;
-  /** Ends every session of one staff member (disable, passphrase change). */
-  destroyAllFor(staffId: string): Promise<void>;
+  /**
+   * Ends every session of one staff member (disable), or every one but `exceptSid` (a passphrase change ends
+   * the member's other sessions and keeps the one that made it).
+   */
+  destroyAllFor(staffId: string, exceptSid?: string): Promise<void>;
 }
 
 /**
@@ -84,10 +87,13 @@ export function createSessionStore(deps: {
     async destroy(sid) {
       await deps.redis.del(keyOf(sid));
     },
-    async destroyAllFor(staffId) {
-      const keys = await deps.redis.smembers(indexOf(staffId));
-      if (keys.length > 0) await deps.redis.del(...keys);
-      await deps.redis.del(indexOf(staffId));
+    async destroyAllFor(staffId, exceptSid) {
+      const keep = exceptSid ? keyOf(exceptSid) : undefined;
+      const keys = (await deps.redis.smembers(indexOf(staffId))).filter((k) => k !== keep);
+      const tx = deps.redis.multi();
+      if (keys.length > 0) tx.del(...keys).srem(indexOf(staffId), ...keys);
+      if (!keep) tx.del(indexOf(staffId));
+      await tx.exec();
     },
   };
 }

@@ -13,6 +13,7 @@ import {
 import { AppError } from "../errors/app-error.js";
 import { newStaffId, normaliseUsername, type StaffAccount, type StaffStore } from "../storage/staff.js";
 import { newTotpSecret, totpUri } from "./totp.js";
+import { sealTotpSecret, type TotpKey } from "./totp-at-rest.js";
 
 /**
  * Key id of every staff member's personal key pair in the `teamkey` envelopes sealed to it. A passphrase
@@ -60,6 +61,7 @@ export function verifyAuthKey(authHash: string, authKey: Uint8Array): Promise<bo
 export async function registerStaff(
   store: StaffStore,
   material: StaffKeyMaterial,
+  totpKey: TotpKey,
 ): Promise<{ account: StaffAccount; totpUri: string; totpSecret: string }> {
   const username = normaliseUsername(material.username);
   if (!username) throw new AppError("BAD_REQUEST", { detail: "username" });
@@ -77,7 +79,7 @@ export async function registerStaff(
     kdfOps: material.kdfOps,
     kdfMem: material.kdfMem,
     authHash: await hashAuthKey(material.authKey),
-    totpSecret,
+    totpSecret: sealTotpSecret(totpKey, material.id, totpSecret),
     personalPublicKey: material.personalPublicKey,
     wrappedPersonalSecret: material.wrappedPersonalSecret,
     teamKeyId: material.teamKeyId,
@@ -95,7 +97,15 @@ export async function registerStaff(
  */
 export async function createStaffFromPassphrase(
   store: StaffStore,
-  input: { username: string; displayName: string; admin: boolean; passphrase: string; kdf: Argon2Params },
+  input: {
+    username: string;
+    displayName: string;
+    admin: boolean;
+    passphrase: string;
+    kdf: Argon2Params;
+    /** The console key (src/keys/console-key.ts) the TOTP secret is encrypted with. */
+    totpKey: TotpKey;
+  },
 ): Promise<{ account: StaffAccount; totpUri: string; totpSecret: string; teamKeyCreated: boolean }> {
   if (input.passphrase.length < 12)
     throw new AppError("BAD_REQUEST", { detail: "passphrase under 12 characters" });
@@ -119,20 +129,24 @@ export async function createStaffFromPassphrase(
       keyId: teamKeyId,
       key: team.secretKey,
     });
-    const registered = await registerStaff(store, {
-      id,
-      username: input.username,
-      displayName: input.displayName,
-      admin: true,
-      kdfSalt: toBase64url(salt),
-      kdfOps: input.kdf.opsLimit,
-      kdfMem: input.kdf.memLimit,
-      authKey,
-      personalPublicKey: toBase64url(personal.publicKey),
-      wrappedPersonalSecret: wrapPersonalKey(unwrapKey, id, personal.secretKey),
-      teamKeyId,
-      sealedTeamSecret,
-    });
+    const registered = await registerStaff(
+      store,
+      {
+        id,
+        username: input.username,
+        displayName: input.displayName,
+        admin: true,
+        kdfSalt: toBase64url(salt),
+        kdfOps: input.kdf.opsLimit,
+        kdfMem: input.kdf.memLimit,
+        authKey,
+        personalPublicKey: toBase64url(personal.publicKey),
+        wrappedPersonalSecret: wrapPersonalKey(unwrapKey, id, personal.secretKey),
+        teamKeyId,
+        sealedTeamSecret,
+      },
+      input.totpKey,
+    );
     // Published only once the admin who can open it exists.
     await store.addTeamKey({ keyId: teamKeyId, publicKey: toBase64url(team.publicKey), createdBy: id });
     return { ...registered, teamKeyCreated: true };

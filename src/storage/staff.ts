@@ -21,7 +21,8 @@ export interface StaffAccount {
   readonly kdfMem: number;
   /** Argon2id PHC string of the authentication key (never of the passphrase itself). */
   readonly authHash: string;
-  /** TOTP secret, base32. */
+  /** TOTP secret: an envelope under the console key (src/console/totp-at-rest.ts); base32 in clear only in
+   * accounts from before encryption at rest, sealed at their next sign-in. */
   readonly totpSecret: string;
   /** X25519 public key (base64url) the team secret is sealed to. */
   readonly personalPublicKey: string;
@@ -43,6 +44,26 @@ export interface TeamKeyRecord {
   readonly publicKey: string;
   readonly createdAt: Date;
   /** Staff id of the admin whose creation made this key. */
+  readonly createdBy: string;
+  /**
+   * After a rotation: the key this one replaced, and its secret sealed to this key (bound to `team:<keyId>`),
+   * so whoever opens this key also opens the older ones and every request sealed to them.
+   */
+  readonly previousKeyId?: string;
+  readonly sealedPrevious?: string;
+}
+
+/**
+ * An enrolment invitation: an admin names the member; the member redeems the one-time code in their own browser,
+ * choosing their passphrase there. Only a hash of the code is stored; it expires and is deleted when used.
+ */
+export interface StaffInvitation {
+  readonly username: string;
+  readonly displayName: string;
+  readonly admin: boolean;
+  /** SHA-256 (base64url) of the one-time code. */
+  readonly codeHash: string;
+  readonly expiresAt: Date;
   readonly createdBy: string;
 }
 
@@ -71,12 +92,26 @@ export interface StaffStore {
   findById(id: string): Promise<StaffAccount | undefined>;
   findByUsername(username: string): Promise<StaffAccount | undefined>;
   list(): Promise<StaffAccount[]>;
+  /** Disables (deleting the sealed team key) or re-enables an account. */
   setDisabled(id: string, disabled: boolean, expectedVersion: number): Promise<StaffAccount>;
   updateCredentials(
     id: string,
     update: StaffCredentialUpdate,
     expectedVersion: number,
   ): Promise<StaffAccount>;
+  /** Stores an invitation for a free name (one open invitation per name: a new one replaces the old). */
+  putInvitation(invitation: StaffInvitation): Promise<void>;
+  /** Takes (deletes and returns) the open, unexpired invitation matching name and code hash, atomically. */
+  takeInvitation(username: string, codeHash: string, now: Date): Promise<StaffInvitation | undefined>;
+  /** Seals the team key to a member whose key an admin has confirmed (or re-seals it at rotation). */
+  setTeamSecret(
+    id: string,
+    teamKeyId: string,
+    sealedTeamSecret: string,
+    expectedVersion: number,
+  ): Promise<StaffAccount>;
+  /** Replaces the stored TOTP secret (already encrypted by the caller); does not bump the version. */
+  setTotpSecret(id: string, stored: string): Promise<void>;
   /** Stores a team public key; the first one written for a key id wins (idempotent). */
   addTeamKey(record: Omit<TeamKeyRecord, "createdAt">): Promise<TeamKeyRecord>;
   /** The newest team public key, or undefined before the first admin exists. */
@@ -105,8 +140,9 @@ const staffSchema = new Schema<StaffDoc>(
     totpSecret: { type: String, required: true },
     personalPublicKey: { type: String, required: true },
     wrappedPersonalSecret: { type: String, required: true },
-    teamKeyId: { type: String, required: true },
-    sealedTeamSecret: { type: String, required: true },
+    // Empty while an invited member waits for an admin to confirm their key and seal the team key to it.
+    teamKeyId: { type: String, default: "" },
+    sealedTeamSecret: { type: String, default: "" },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
     version: { type: Number, required: true },
@@ -122,8 +158,27 @@ const teamKeySchema = new Schema<TeamKeyDoc>(
     publicKey: { type: String, required: true },
     createdAt: { type: Date, required: true },
     createdBy: { type: String, required: true },
+    previousKeyId: { type: String, required: false },
+    sealedPrevious: { type: String, required: false },
   },
   { collection: "team_keys", versionKey: false, strict: "throw" },
+);
+
+interface InvitationDoc extends StaffInvitation {
+  _id: string;
+}
+
+const invitationSchema = new Schema<InvitationDoc>(
+  {
+    _id: { type: String, required: true },
+    username: { type: String, required: true },
+    displayName: { type: String, required: true },
+    admin: { type: Boolean, required: true },
+    codeHash: { type: String, required: true },
+    expiresAt: { type: Date, required: true },
+    createdBy: { type: String, required: true },
+  },
+  { collection: "staff_invitations", versionKey: false, strict: "throw" },
 );
 
 /** A new staff id (random, URL-safe); wrapped keys are bound to it, so it is minted before they are made. */
@@ -143,6 +198,9 @@ export function createStaffStore(connection: Connection): StaffStore {
     connection.model<StaffDoc>("Staff", staffSchema)) as Model<StaffDoc>;
   const teamKeys = (connection.models.TeamKey ??
     connection.model<TeamKeyDoc>("TeamKey", teamKeySchema)) as Model<TeamKeyDoc>;
+
+  const invitations = (connection.models.StaffInvitation ??
+    connection.model<InvitationDoc>("StaffInvitation", invitationSchema)) as Model<InvitationDoc>;
 
   const toAccount = (doc: StaffDoc): StaffAccount => {
     const { _id, ...rest } = doc;
@@ -171,6 +229,8 @@ export function createStaffStore(connection: Connection): StaffStore {
     publicKey: doc.publicKey,
     createdAt: doc.createdAt,
     createdBy: doc.createdBy,
+    ...(doc.previousKeyId ? { previousKeyId: doc.previousKeyId } : {}),
+    ...(doc.sealedPrevious ? { sealedPrevious: doc.sealedPrevious } : {}),
   });
 
   const updateVersioned = async (
@@ -195,8 +255,10 @@ export function createStaffStore(connection: Connection): StaffStore {
     async ensureIndexes() {
       await staff.createCollection().catch(() => {});
       await teamKeys.createCollection().catch(() => {});
+      await invitations.createCollection().catch(() => {});
       await staff.createIndexes();
       await teamKeys.createIndexes();
+      await invitations.createIndexes();
     },
     count: () => staff.countDocuments({}).exec(),
     countAdmins: () => staff.countDocuments({ admin: true, disabled: false }).exec(),
@@ -238,8 +300,41 @@ export function createStaffStore(connection: Connection): StaffStore {
       const docs = await staff.find({}).sort({ username: 1 }).lean<StaffDoc[]>().exec();
       return docs.map(toAccount);
     },
-    setDisabled: (id, disabled, expectedVersion) => updateVersioned(id, expectedVersion, { disabled }),
+    // Disabling deletes the member's sealed team key in the same update: a departed member's wrapped key opens
+    // nothing the server still hands out, and re-enabling needs an admin to grant the team key again.
+    setDisabled: (id, disabled, expectedVersion) =>
+      updateVersioned(
+        id,
+        expectedVersion,
+        disabled ? { disabled, teamKeyId: "", sealedTeamSecret: "" } : { disabled },
+      ),
     updateCredentials: (id, update, expectedVersion) => updateVersioned(id, expectedVersion, { ...update }),
+    async putInvitation(invitation) {
+      const username = normaliseUsername(invitation.username);
+      if (!username) throw new AppError("BAD_REQUEST", { detail: "username" });
+      if (await staff.exists({ username }).exec()) throw new AppError("CONFLICT", { detail: "username" });
+      // Expired invitations go when the next one is made (FerretDB has no TTL index; MongoDB would need none).
+      await invitations.deleteMany({ expiresAt: { $lte: new Date() } }).exec();
+      await invitations
+        .replaceOne({ _id: username }, { ...invitation, _id: username, username }, { upsert: true })
+        .exec();
+    },
+    async takeInvitation(username, codeHash, now) {
+      const u = normaliseUsername(username);
+      if (!u) return undefined;
+      const doc = await invitations
+        .findOneAndDelete({ _id: u, codeHash, expiresAt: { $gt: now } })
+        .lean<InvitationDoc>()
+        .exec();
+      if (!doc) return undefined;
+      const { _id, ...rest } = doc;
+      return rest;
+    },
+    setTeamSecret: (id, teamKeyId, sealedTeamSecret, expectedVersion) =>
+      updateVersioned(id, expectedVersion, { teamKeyId, sealedTeamSecret }),
+    async setTotpSecret(id, stored) {
+      await staff.updateOne({ _id: id }, { $set: { totpSecret: stored } }).exec();
+    },
     async addTeamKey(record) {
       const doc: TeamKeyDoc = { _id: record.keyId, ...record, createdAt: new Date() };
       try {

@@ -7,19 +7,24 @@ import { createConsolePlugin } from "../../src/console/plugin.js";
 import { createStaffFromPassphrase, PERSONAL_KEY_ID } from "../../src/console/staff-enrolment.js";
 import { currentTotp } from "../../src/console/totp.js";
 import {
+  type Argon2Params,
   type BoxKeyPair,
   cryptoReady,
   deriveStaffKeys,
   encryptRecord,
   fromBase64url,
   generateBoxKeyPair,
+  generateSecretKey,
   type Keyring,
   newErasureKey,
   newKeyId,
+  newStaffSalt,
   openTeamKey,
+  sealTeamKey,
   TEST_ARGON2ID,
   toBase64url,
   unwrapPersonalKey,
+  wrapPersonalKey,
   wrapSealedKey,
 } from "../../src/crypto/index.js";
 import { createReadiness } from "../../src/health/readiness.js";
@@ -62,6 +67,10 @@ export async function startConsole(opts: {
   cookieSecure?: boolean;
   /** A real key directory (test/support/keys.ts): the outbound key pair comes from it when given. */
   keys?: TestKeys;
+  /** Argon2id floor for the console; tests' accounts use TEST_ARGON2ID, so that is the default here. */
+  kdfFloor?: Argon2Params;
+  /** Proxy addresses whose X-Forwarded-For is believed (TRUST_PROXY). */
+  trustProxy?: string[];
 }): Promise<ConsoleHarness> {
   await cryptoReady();
   const storage = connectStorage(opts.mongoUri);
@@ -69,12 +78,14 @@ export async function startConsole(opts: {
   await ensureIndexes(storage.connection);
   const staff = createStaffStore(storage.connection);
   await staff.ensureIndexes();
+  const totpKey = { keyId: newKeyId(), key: generateSecretKey() };
   const created = await createStaffFromPassphrase(staff, {
     username: "ada",
     displayName: "Ada Admin",
     admin: true,
     passphrase: ADMIN_PASSPHRASE,
     kdf: TEST_ARGON2ID,
+    totpKey,
   });
   const team = await staff.currentTeamKey();
   if (!team) throw new Error("no team key");
@@ -106,6 +117,7 @@ export async function startConsole(opts: {
   const app = await buildServer({
     log,
     readiness: createReadiness({ mongodb: () => storage.ping() }),
+    ...(opts.trustProxy ? { trustProxy: opts.trustProxy } : {}),
     plugins: [
       createConsolePlugin({
         log,
@@ -121,6 +133,8 @@ export async function startConsole(opts: {
         cookieSecure: opts.cookieSecure ?? true,
         now: () => harness.now,
         onCspViolation: (v) => cspViolations.push(v),
+        kdfFloor: opts.kdfFloor ?? TEST_ARGON2ID,
+        totpKey,
       }),
     ],
   });
@@ -318,4 +332,79 @@ export async function adminTeamKey(h: ConsoleHarness): Promise<Keyring<BoxKeyPai
   const personal = unwrapPersonalKey(unwrapKey, account.id, account.wrappedPersonalSecret);
   const team = openTeamKey({ keyId: PERSONAL_KEY_ID, key: personal }, account.id, account.sealedTeamSecret);
   return { current: team.keyId, keys: new Map([[team.keyId, team.key]]) };
+}
+
+/** A member enrolled through an invitation, as `signIn` takes them. */
+export interface EnrolledMember {
+  id: string;
+  username: string;
+  passphrase: string;
+  totpSecret: string;
+  totpUri: string;
+}
+
+/** What the member's browser sends to redeem an invitation (keys made on the member's side). */
+export function joinMaterial(
+  username: string,
+  code: string,
+  passphrase: string,
+  kdf: Argon2Params = TEST_ARGON2ID,
+) {
+  const id = randomBytes(16).toString("base64url");
+  const salt = newStaffSalt();
+  const keys = deriveStaffKeys(passphrase, salt, kdf);
+  const personal = generateBoxKeyPair();
+  return {
+    id,
+    username,
+    code,
+    kdfSalt: toBase64url(salt),
+    kdfOps: kdf.opsLimit,
+    kdfMem: kdf.memLimit,
+    authKey: toBase64url(keys.authKey),
+    personalPublicKey: toBase64url(personal.publicKey),
+    wrappedPersonalSecret: wrapPersonalKey(keys.unwrapKey, id, personal.secretKey),
+  };
+}
+
+/**
+ * Enrols a member as the console does: the admin invites, the member redeems the code with keys made on their
+ * side, then the admin seals the current team key to the member's public key (after comparing fingerprints).
+ */
+export async function enrolMember(
+  h: ConsoleHarness,
+  admin: ApiClient,
+  username: string,
+  passphrase: string,
+): Promise<EnrolledMember> {
+  const invited = await admin.post("/staff/api/admin/invitations", {
+    username,
+    displayName: username,
+    admin: false,
+  });
+  if (invited.status !== 200) throw new Error(`invitation failed: ${invited.status}`);
+  const { code } = invited.json() as { code: string };
+  const member = await anonymousClient(h);
+  const material = joinMaterial(username, code, passphrase);
+  const joined = await member.post("/staff/api/join", material);
+  if (joined.status !== 200) throw new Error(`join failed: ${joined.status}`);
+  const { totpSecret, totpUri } = joined.json() as { totpSecret: string; totpUri: string };
+  const team = await adminTeamKey(h);
+  const pair = team.keys.get(team.current);
+  const account = await h.staff.findById(material.id);
+  if (!pair || !account) throw new Error("no team key or member");
+  const granted = await admin.post(`/staff/api/admin/staff/${material.id}/team-key`, {
+    teamKeyId: team.current,
+    sealedTeamSecret: sealTeamKey(
+      { keyId: PERSONAL_KEY_ID, key: fromBase64url(material.personalPublicKey) },
+      material.id,
+      {
+        keyId: team.current,
+        key: pair.secretKey,
+      },
+    ),
+    version: account.version,
+  });
+  if (granted.status !== 200) throw new Error(`grant failed: ${granted.status}`);
+  return { id: material.id, username, passphrase, totpSecret, totpUri };
 }

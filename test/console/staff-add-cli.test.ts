@@ -4,7 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { projectRoot } from "../../src/config/index.js";
+import { openTotpSecret } from "../../src/console/totp-at-rest.js";
 import { cryptoReady, fromBase64url } from "../../src/crypto/index.js";
+import { loadConsoleKey } from "../../src/keys/console-key.js";
 import { generateKeys, keyFingerprint, readManifest } from "../../src/keys/index.js";
 import { useTestMongo } from "../support/isolation.js";
 
@@ -60,7 +62,11 @@ describe("intake staff add", () => {
     expect(String(admin.wrappedPersonalSecret)).toMatch(/^v1\.personal\.uk\./);
     expect(String(admin.sealedTeamSecret)).toMatch(/^v1\.teamkey\.pk\./);
     expect(secret).toMatch(/^[A-Z2-7]{32}$/);
-    expect(admin.totpSecret).toBe(secret);
+    // Stored encrypted under the console key in KEYS_DIR (row 36), never in clear.
+    expect(String(admin.totpSecret)).toMatch(/^v1\./);
+    expect(JSON.stringify(admin)).not.toContain(secret);
+    const consoleKey = loadConsoleKey(join(keysDir, "keys"), { create: false });
+    expect(openTotpSecret(consoleKey, String(admin._id), String(admin.totpSecret))).toBe(secret);
     // Nothing in the document is the passphrase or a 32-byte raw key.
     expect(JSON.stringify(admin)).not.toContain("a long test passphrase");
 

@@ -10,6 +10,7 @@ import { loadConfig, projectRoot } from "../../src/config/index.js";
 import { createStaffFromPassphrase } from "../../src/console/staff-enrolment.js";
 import { currentTotp } from "../../src/console/totp.js";
 import { cryptoReady, fromBase64url, TEST_ARGON2ID } from "../../src/crypto/index.js";
+import { loadConsoleKey } from "../../src/keys/console-key.js";
 import { generateKeys, setTeamPublicKey } from "../../src/keys/index.js";
 import { createLogger } from "../../src/log/index.js";
 import { connectStorage } from "../../src/storage/connection.js";
@@ -69,6 +70,7 @@ beforeAll(async () => {
     admin: true,
     passphrase: PASSPHRASE,
     kdf: TEST_ARGON2ID,
+    totpKey: loadConsoleKey(keysDir, { create: true }),
   });
   admin = { username: "sim-admin", totpSecret: created.totpSecret };
   // ...and pinned in the manifest as `intake staff add --admin` does: the screening worker seals only to it.

@@ -1,5 +1,7 @@
 import {
+  fromBase64url,
   generateBoxKeyPair,
+  newKeyId,
   newStaffSalt,
   sealTeamKey,
   toBase64url,
@@ -9,7 +11,8 @@ import {
 } from "../../crypto/index.js";
 import { ApiError, api } from "./api.js";
 import { field, flash, h, nextFrame, replace } from "./dom.js";
-import { derive, PERSONAL_KEY_ID, teamKey, unlockTeamKey } from "./keys.js";
+import { fingerprint } from "./fingerprint.js";
+import { adoptRotatedKey, derive, PERSONAL_KEY_ID, teamKey, unlockTeamKey } from "./keys.js";
 import { me } from "./session.js";
 
 interface StaffRow {
@@ -20,6 +23,8 @@ interface StaffRow {
   disabled: boolean;
   createdDay: string;
   version: number;
+  pending: boolean;
+  personalPublicKey: string;
 }
 
 interface AuditEntry {
@@ -31,7 +36,7 @@ interface AuditEntry {
   details: Record<string, unknown>;
 }
 
-function randomId(bytes: number): string {
+function _randomId(bytes: number): string {
   return toBase64url(crypto.getRandomValues(new Uint8Array(bytes)));
 }
 
@@ -49,15 +54,38 @@ export async function renderAdmin(root: HTMLElement): Promise<void> {
 
   const loadStaff = async () => {
     const { staff } = await api<{ staff: StaffRow[] }>("GET", "/admin/staff");
+    const prints = await Promise.all(staff.map((s) => (s.pending ? fingerprint(s.personalPublicKey) : "")));
     staffBody.replaceChildren(
-      ...staff.map((s) =>
+      ...staff.map((s, i) =>
         h(
           "tr",
           { attrs: { "data-username": s.username } },
           h("td", null, s.username),
           h("td", null, s.displayName),
           h("td", null, s.admin ? "admin" : "staff"),
-          h("td", null, s.disabled ? "disabled" : "active"),
+          h(
+            "td",
+            null,
+            s.disabled
+              ? "disabled"
+              : s.pending
+                ? h(
+                    "span",
+                    null,
+                    "waiting: key ",
+                    h("code", { attrs: { "data-fingerprint": s.username } }, prints[i] ?? ""),
+                    " ",
+                    h(
+                      "button",
+                      {
+                        attrs: { type: "button", id: `grant-${s.username}` },
+                        on: { click: () => void grant(s, prints[i] ?? "") },
+                      },
+                      "Fingerprint matches: give access",
+                    ),
+                  )
+                : "active",
+          ),
           h("td", null, s.createdDay),
           h(
             "td",
@@ -105,16 +133,6 @@ export async function renderAdmin(root: HTMLElement): Promise<void> {
   const username = h("input", { attrs: { id: "new-username", name: "username", required: "" } });
   const displayName = h("input", { attrs: { id: "new-display-name", name: "displayName", required: "" } });
   const isAdmin = h("input", { attrs: { id: "new-admin", type: "checkbox", name: "admin" } });
-  const passphrase = h("input", {
-    attrs: {
-      id: "new-passphrase",
-      type: "password",
-      name: "passphrase",
-      required: "",
-      minlength: "12",
-      autocomplete: "new-password",
-    },
-  });
   const addForm = h(
     "form",
     {
@@ -122,49 +140,24 @@ export async function renderAdmin(root: HTMLElement): Promise<void> {
       on: {
         submit: (e) => {
           e.preventDefault();
-          void addStaff();
+          void invite();
         },
       },
     },
     field("Sign-in name", username),
     field("Display name", displayName),
     h("label", { class: "check" }, isAdmin, " Admin"),
-    field("Initial passphrase (tell them privately; they change it after signing in)", passphrase),
-    h("button", { attrs: { type: "submit", id: "add-staff-submit" } }, "Add staff member"),
+    h("button", { attrs: { type: "submit", id: "add-staff-submit" } }, "Invite"),
   );
 
-  async function addStaff(): Promise<void> {
-    const team = teamKey();
-    const who = me();
-    if (!team || !who) return;
-    flash("Deriving keys…");
-    await nextFrame();
-    const id = randomId(16);
-    const salt = newStaffSalt();
-    const kdf = { kdfSalt: toBase64url(salt), kdfOps: who.keys.kdfOps, kdfMem: who.keys.kdfMem };
-    const keys = derive(passphrase.value, kdf);
-    const personal = generateBoxKeyPair();
+  /** Invites a member: they choose their own passphrase and get their own TOTP secret in their browser. */
+  async function invite(): Promise<void> {
     try {
-      const result = await api<{ username: string; totpUri: string; totpSecret: string }>(
-        "POST",
-        "/admin/staff",
-        {
-          id,
-          username: username.value.trim(),
-          displayName: displayName.value.trim(),
-          admin: isAdmin.checked,
-          ...kdf,
-          authKey: toBase64url(keys.authKey),
-          personalPublicKey: toBase64url(personal.publicKey),
-          wrappedPersonalSecret: wrapPersonalKey(keys.unwrapKey, id, personal.secretKey),
-          teamKeyId: team.keyId,
-          sealedTeamSecret: sealTeamKey({ keyId: PERSONAL_KEY_ID, key: personal.publicKey }, id, {
-            keyId: team.keyId,
-            key: team.key.secretKey,
-          }),
-        },
-      );
-      passphrase.value = "";
+      const result = await api<{ code: string; expiresAt: string }>("POST", "/admin/invitations", {
+        username: username.value.trim(),
+        displayName: displayName.value.trim(),
+        admin: isAdmin.checked,
+      });
       replace(
         enrolled,
         h(
@@ -173,23 +166,118 @@ export async function renderAdmin(root: HTMLElement): Promise<void> {
           h(
             "p",
             null,
-            `Added ${result.username}. Give them this authenticator secret now; it is not shown again:`,
+            `Give ${username.value.trim()} this one-time code privately (valid until ${result.expiresAt}):`,
           ),
-          h("p", null, h("code", { attrs: { id: "new-totp-secret" } }, result.totpSecret)),
-          h("p", null, h("code", { class: "uri" }, result.totpUri)),
+          h("p", null, h("code", { attrs: { id: "invite-code" } }, result.code)),
+          h(
+            "p",
+            null,
+            "They open this console, choose “I have an invitation”, and set their own passphrase.",
+          ),
         ),
       );
-      flash("Staff member added.");
-      await loadStaff();
+      flash("Invitation created.");
     } catch (err) {
       flash(
         err instanceof ApiError && err.status === 409
           ? "That name is taken."
-          : "Could not add the staff member.",
+          : "Could not create the invitation.",
         "error",
       );
+    }
+  }
+
+  /** Seals the team key to a waiting member's public key, after the admin compared its fingerprint. */
+  async function grant(s: StaffRow, print: string): Promise<void> {
+    const team = teamKey();
+    if (!team || !print) return;
+    try {
+      await api("POST", `/admin/staff/${encodeURIComponent(s.id)}/team-key`, {
+        teamKeyId: team.keyId,
+        sealedTeamSecret: sealTeamKey(
+          { keyId: PERSONAL_KEY_ID, key: fromBase64url(s.personalPublicKey) },
+          s.id,
+          {
+            keyId: team.keyId,
+            key: team.key.secretKey,
+          },
+        ),
+        version: s.version,
+      });
+      flash(`${s.username} can now open requests.`);
+      await loadStaff();
+    } catch {
+      flash("That did not work.", "error");
+    }
+  }
+
+  const rotated = h("div", { attrs: { id: "rotated" } });
+  const rotateButton = h(
+    "button",
+    { attrs: { type: "button", id: "rotate-team-key" }, on: { click: () => void rotate() } },
+    "Rotate the team key",
+  );
+
+  /**
+   * Makes a new team key here, seals the old secret to it (older requests stay readable through the chain) and
+   * the new secret to every active member; disabled members' sealed team keys are deleted by the server.
+   */
+  async function rotate(): Promise<void> {
+    const team = teamKey();
+    if (!team) return;
+    rotateButton.disabled = true;
+    const fresh = generateBoxKeyPair();
+    const keyId = newKeyId();
+    try {
+      const { staff } = await api<{ staff: StaffRow[] }>("GET", "/admin/staff");
+      const members = staff
+        .filter((s) => !s.disabled && !s.pending)
+        .map((s) => ({
+          id: s.id,
+          version: s.version,
+          sealedTeamSecret: sealTeamKey(
+            { keyId: PERSONAL_KEY_ID, key: fromBase64url(s.personalPublicKey) },
+            s.id,
+            { keyId, key: fresh.secretKey },
+          ),
+        }));
+      await api("POST", "/admin/team-key/rotate", {
+        previousKeyId: team.keyId,
+        keyId,
+        publicKey: toBase64url(fresh.publicKey),
+        sealedPrevious: sealTeamKey({ keyId, key: fresh.publicKey }, `team:${keyId}`, {
+          keyId: team.keyId,
+          key: team.key.secretKey,
+        }),
+        members,
+      });
+      adoptRotatedKey({ keyId, key: fresh });
+      const print = await fingerprint(toBase64url(fresh.publicKey), 20);
+      replace(
+        rotated,
+        h(
+          "div",
+          { class: "card enrolled" },
+          h(
+            "p",
+            null,
+            `New team key ${keyId}. Until an operator pins it, new requests still use the old key.`,
+          ),
+          h(
+            "p",
+            null,
+            "Ask the operator to run intake keys pin-team on every work host and check this fingerprint:",
+          ),
+          h("p", null, h("code", { attrs: { id: "rotated-fingerprint" } }, print)),
+        ),
+      );
+      flash("Team key rotated.");
+      await loadStaff();
+    } catch {
+      wipe(fresh.secretKey);
+      flash("Rotation did not complete; reload and try again.", "error");
     } finally {
-      wipe(keys.authKey, keys.unwrapKey, personal.secretKey);
+      rotateButton.disabled = false;
     }
   }
 
@@ -237,6 +325,18 @@ export async function renderAdmin(root: HTMLElement): Promise<void> {
       h("h3", null, "Add a staff member"),
       addForm,
       enrolled,
+    ),
+    h(
+      "section",
+      { class: "card" },
+      h("h2", null, "Team key"),
+      h(
+        "p",
+        null,
+        "Rotate after a member leaves (disable them first) or if a key may have leaked. Every active member gets the new key; disabled members' keys are deleted.",
+      ),
+      rotateButton,
+      rotated,
     ),
     h(
       "section",

@@ -1,7 +1,7 @@
 import { toBase64url, wipe } from "../../crypto/index.js";
 import { ApiError, api, setCsrf } from "./api.js";
 import { field, h, nextFrame, replace } from "./dom.js";
-import { derive, type KeyBundle, unlockTeamKey } from "./keys.js";
+import { derive, KdfBelowFloorError, type KeyBundle, unlockTeamKey } from "./keys.js";
 import { type Me, setMe } from "./session.js";
 
 /**
@@ -53,6 +53,7 @@ export function renderLogin(root: HTMLElement, onDone: () => void, notice?: stri
     field("Authenticator code", totp),
     button,
     status,
+    h("p", null, h("a", { attrs: { href: "#/join", id: "join-link" } }, "I have an invitation")),
   );
 
   async function submit(): Promise<void> {
@@ -83,7 +84,9 @@ export function renderLogin(root: HTMLElement, onDone: () => void, notice?: stri
         throw err;
       }
       wipe(keys.authKey);
-      unlockTeamKey(result.staff.id, keys.unwrapKey, result.keys);
+      // An invited member whose key no admin has confirmed yet has no team key to open.
+      if (result.keys.sealedTeamSecret === "") wipe(keys.unwrapKey);
+      else unlockTeamKey(result.staff.id, keys.unwrapKey, result.keys);
       passphrase.value = "";
       setCsrf(result.csrf);
       setMe(result);
@@ -95,7 +98,9 @@ export function renderLogin(root: HTMLElement, onDone: () => void, notice?: stri
           ? `Too many failed attempts. Wait ${err.retryAfter ?? "a few"} seconds and try again.`
           : err instanceof ApiError && err.status === 401
             ? "Name, passphrase or code is wrong."
-            : "Sign-in failed.";
+            : err instanceof KdfBelowFloorError
+              ? "This account's key settings are below this deployment's minimum. Ask an admin."
+              : "Sign-in failed.";
       totp.value = "";
       button.disabled = false;
     }

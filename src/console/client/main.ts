@@ -2,7 +2,9 @@ import { cryptoReady } from "../../crypto/index.js";
 import { renderAdmin, renderPassphrase } from "./admin.js";
 import { ApiError, api, setCsrf, setOnUnauthenticated } from "./api.js";
 import { byId, h, replace } from "./dom.js";
-import { forgetKeys, teamKey } from "./keys.js";
+import { fingerprint } from "./fingerprint.js";
+import { renderJoin } from "./join.js";
+import { chainOpened, forgetKeys, openChain, type TeamKeyLink, teamKey } from "./keys.js";
 import { renderLogin, renderUnlock } from "./login.js";
 import { renderQueue } from "./queue.js";
 import { closeRequest, renderRequest } from "./request.js";
@@ -88,10 +90,31 @@ async function route(): Promise<void> {
   const root = byId("app");
   const who = me();
   renderNav();
+  if (!who && location.hash === "#/join") {
+    renderJoin(root, () => {
+      location.hash = "";
+    });
+    return;
+  }
   if (!who) {
     const notice = sessionStorage.getItem("hrd-intake.notice") ?? undefined;
     sessionStorage.removeItem("hrd-intake.notice");
     renderLogin(root, () => void route(), notice);
+    return;
+  }
+  if (who.keys.sealedTeamSecret === "") {
+    const print = h("code", { attrs: { id: "my-fingerprint" } }, "…");
+    replace(
+      root,
+      h(
+        "div",
+        { class: "card login", attrs: { id: "pending" } },
+        h("h1", null, "Waiting for an admin"),
+        h("p", null, "Read this fingerprint to an admin; they confirm it before giving you access:"),
+        h("p", null, print),
+      ),
+    );
+    print.textContent = await fingerprint(who.keys.personalPublicKey);
     return;
   }
   if (!teamKey()) {
@@ -103,6 +126,7 @@ async function route(): Promise<void> {
     );
     return;
   }
+  if (!chainOpened()) openChain((await api<{ keys: TeamKeyLink[] }>("GET", "/team-keys")).keys);
   closeRequest();
   const hash = location.hash.replace(/^#/, "");
   const path = hash.split("?")[0] ?? "";

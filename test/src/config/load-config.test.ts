@@ -19,6 +19,16 @@ function problemsOf(env: Record<string, string>): Array<{ variable: string; mess
 }
 
 describe("loadConfig", () => {
+  it("reads the TLS proxy's addresses from TRUST_PROXY, none by default, and refuses anything else", () => {
+    expect(loadConfig(demo).http.trustProxy).toEqual([]);
+    expect(loadConfig({ ...demo, TRUST_PROXY: "127.0.0.1, 10.0.0.0/8,::1" }).http.trustProxy).toEqual([
+      "127.0.0.1",
+      "10.0.0.0/8",
+      "::1",
+    ]);
+    expect(problemsOf({ ...demo, TRUST_PROXY: "true" }).map((p) => p.variable)).toEqual(["TRUST_PROXY"]);
+  });
+
   it("gives local defaults in demo mode", () => {
     const c = loadConfig(demo);
     expect(c.mode).toBe("demo");

@@ -3,20 +3,19 @@ import { PERSONAL_KEY_ID } from "../../../src/console/staff-enrolment.js";
 import {
   deriveStaffKeys,
   fromBase64url,
-  generateBoxKeyPair,
   newStaffSalt,
   openTeamKey,
-  sealTeamKey,
   TEST_ARGON2ID,
   toBase64url,
   unwrapPersonalKey,
   wrapPersonalKey,
 } from "../../../src/crypto/index.js";
 import {
-  adminTeamKey,
   anonymousClient,
   authKeyFor,
   type ConsoleHarness,
+  enrolMember,
+  joinMaterial,
   signIn,
   startConsole,
 } from "../../console/harness.js";
@@ -33,51 +32,14 @@ afterAll(async () => {
   await h.close();
 });
 
-/** What an admin's browser sends to add a member (keys made and the team key sealed client-side). */
-async function enrolment(username: string, passphrase: string, admin = false) {
-  const team = await adminTeamKey(h);
-  const teamPair = team.keys.get(team.current);
-  if (!teamPair) throw new Error("no team key");
-  const id = toBase64url(crypto.getRandomValues(new Uint8Array(16)));
-  const salt = newStaffSalt();
-  const keys = deriveStaffKeys(passphrase, salt, TEST_ARGON2ID);
-  const personal = generateBoxKeyPair();
-  return {
-    id,
-    username,
-    displayName: `${username} name`,
-    admin,
-    kdfSalt: toBase64url(salt),
-    kdfOps: TEST_ARGON2ID.opsLimit,
-    kdfMem: TEST_ARGON2ID.memLimit,
-    authKey: toBase64url(keys.authKey),
-    personalPublicKey: toBase64url(personal.publicKey),
-    wrappedPersonalSecret: wrapPersonalKey(keys.unwrapKey, id, personal.secretKey),
-    teamKeyId: team.current,
-    sealedTeamSecret: sealTeamKey({ keyId: PERSONAL_KEY_ID, key: personal.publicKey }, id, {
-      keyId: team.current,
-      key: teamPair.secretKey,
-    }),
-  };
-}
-
 describe("console administration", () => {
   let bea: { id: string; username: string; passphrase: string; totpSecret: string; version: number };
 
-  it("lets an admin add a member, who can sign in and open the team key", async () => {
+  it("lets an admin invite a member, who can sign in and open the team key", async () => {
     const admin = await signIn(h);
-    const body = await enrolment("bea", "bea's long passphrase");
-    const res = await admin.post("/staff/api/admin/staff", body);
-    expect(res.status).toBe(200);
-    const created = res.json() as { id: string; totpSecret: string; totpUri: string };
+    const created = await enrolMember(h, admin, "bea", "bea's long passphrase");
     expect(created.totpUri).toMatch(/^otpauth:\/\/totp\//);
-    bea = {
-      id: body.id,
-      username: "bea",
-      passphrase: "bea's long passphrase",
-      totpSecret: created.totpSecret,
-      version: 1,
-    };
+    bea = { ...created, version: 2 };
 
     const client = await signIn(h, bea);
     const me = (await client.get("/staff/api/me")).json() as {
@@ -97,19 +59,41 @@ describe("console administration", () => {
     const client = await signIn(h, bea);
     expect((await client.get("/staff/api/admin/staff")).status).toBe(403);
     expect(
-      (await client.post("/staff/api/admin/staff", await enrolment("cy", "cy's long passphrase"))).status,
+      (await client.post("/staff/api/admin/invitations", { username: "cy", displayName: "Cy", admin: false }))
+        .status,
     ).toBe(403);
     const anon = await anonymousClient(h);
     expect((await anon.get("/staff/api/admin/audit")).status).toBe(401);
   });
 
-  it("refuses a taken name and a wrong team key id", async () => {
+  it("refuses a taken name, a wrong or spent code, and a wrong team key id", async () => {
     const admin = await signIn(h);
-    expect((await admin.post("/staff/api/admin/staff", await enrolment("bea", "x".repeat(20)))).status).toBe(
-      409,
-    );
-    const wrong = { ...(await enrolment("dee", "dee's long passphrase")), teamKeyId: "ffffffff" };
-    expect((await admin.post("/staff/api/admin/staff", wrong)).status).toBe(400);
+    expect(
+      (await admin.post("/staff/api/admin/invitations", { username: "bea", displayName: "B", admin: false }))
+        .status,
+    ).toBe(409);
+    const invited = await admin.post("/staff/api/admin/invitations", {
+      username: "dee",
+      displayName: "Dee",
+      admin: false,
+    });
+    const { code } = invited.json() as { code: string };
+    const anon = await anonymousClient(h);
+    const wrongCode = joinMaterial("dee", "A".repeat(22), "dee's long passphrase");
+    expect((await anon.post("/staff/api/join", wrongCode)).status).toBe(401);
+    h.now += 5_000;
+    const material = joinMaterial("dee", code, "dee's long passphrase");
+    expect((await anon.post("/staff/api/join", material)).status).toBe(200);
+    h.now += 5_000;
+    expect((await anon.post("/staff/api/join", { ...material, id: `${material.id}x` })).status).toBe(401);
+    const account = await h.staff.findByUsername("dee");
+    expect(account?.sealedTeamSecret).toBe("");
+    const wrong = await admin.post(`/staff/api/admin/staff/${material.id}/team-key`, {
+      teamKeyId: "ffffffff",
+      sealedTeamSecret: "v1.teamkey.pk.AAAA",
+      version: account?.version,
+    });
+    expect(wrong.status).toBe(400);
   });
 
   it("changes a passphrase by re-wrapping the same personal key", async () => {
