@@ -88,11 +88,16 @@ export async function startRedis(args: readonly string[] = []): Promise<OwnProce
   return p;
 }
 
-/** A private FerretDB on SQLite in a temp dir; `restart` starts it again on the same port and data. */
-export async function startFerret(): Promise<OwnProcess & { restart(): Promise<OwnProcess> }> {
+/**
+ * A private FerretDB on SQLite in a temp dir (or on `dataDir`, e.g. a copy of another one's files);
+ * `restart` starts it again on the same port and data; `dir` is where its database files are.
+ */
+export async function startFerret(
+  dataDir?: string,
+): Promise<OwnProcess & { dir: string; restart(): Promise<OwnProcess> }> {
   const bin = ferretdbBinary(() => {});
   if (!bin) throw new Error("FerretDB binary not available");
-  const dir = mkdtempSync(join(tmpdir(), "intake-ferret-"));
+  const dir = dataDir ?? mkdtempSync(join(tmpdir(), "intake-ferret-"));
   dirs.add(dir);
   const port = await freePort();
   const launch = async (): Promise<OwnProcess> => {
@@ -106,7 +111,7 @@ export async function startFerret(): Promise<OwnProcess & { restart(): Promise<O
     return p;
   };
   const first = await launch();
-  return { ...first, restart: launch };
+  return { ...first, dir, restart: launch };
 }
 
 /** Starts `node --import tsx <script>` with an IPC channel; resolves once the child sends "ready". */
