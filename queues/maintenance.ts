@@ -10,7 +10,6 @@ import { createFinishedJobs, recordFinishedJobs } from "./finished-jobs.js";
 import { type MaintenanceJob, queueNames } from "./payloads.js";
 import { bullPrefix, defaultJobOptions, type TypedQueue } from "./queues.js";
 import { closeWorker, FORGOTTEN_MARK_TTL_MS, forgottenKey } from "./screening-worker.js";
-import { ceilToMinute } from "./sequence.js";
 
 export type MaintenanceTask = MaintenanceJob["task"];
 
@@ -109,8 +108,9 @@ export async function forgetSender(
     const { redis, prefix } = deps.forgetMarks;
     const key = forgottenKey(prefix, sender);
     const previous = Number((await redis.get(key)) ?? 0);
-    // To the minute, rounded up (row 31): an intake queued in the same minute as the delete is dropped too.
-    await redis.set(key, String(ceilToMinute(Math.max(previous, askedAt))), "PX", FORGOTTEN_MARK_TTL_MS);
+    // Exact (ms), the one documented exception to minute times in Redis (row 31): rounding up would drop a
+    // new intake submitted in the same minute after the delete; rounding down would keep an erased one.
+    await redis.set(key, String(Math.max(previous, askedAt)), "PX", FORGOTTEN_MARK_TTL_MS);
   }
   let marked = 0;
   const intakeIds: string[] = [];

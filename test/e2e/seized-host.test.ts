@@ -377,6 +377,8 @@ describe("a seized host (requirements 24-28)", () => {
       /:bull:[^:]+:stalled-check$/,
       /:pace:/,
       /:pause:/,
+      // The forget mark must be exact (docs/security.md, "Times in Redis").
+      /:forgotten:/,
     ];
     const now = Date.now();
     const found: string[] = [];

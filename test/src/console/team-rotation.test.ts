@@ -13,6 +13,7 @@ import {
   openTeamKey,
   sealTeamKey,
   TEST_ARGON2ID,
+  teamSealedKeyOf,
   toBase64url,
   unwrapPersonalKey,
 } from "../../../src/crypto/index.js";
@@ -194,7 +195,8 @@ describe("team key rotation (row 37)", () => {
       readRequest(beaRing, {
         requestId: old.requestId,
         content: String(stored.content),
-        sealedKey: String(stored.sealedKey),
+        // The stored data key, unwrapped with the request's erasure key (row 26).
+        sealedKey: String(teamSealedKeyOf(stored.requestId, stored)),
       }).content,
     ).toContain(old.canary);
     // The disabled member cannot sign in to fetch anything.
