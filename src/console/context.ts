@@ -1,10 +1,10 @@
 import type { FastifyRequest } from "fastify";
 import type { Argon2Params } from "../crypto/index.js";
 import type { AuditLog } from "../storage/audit.js";
+import type { AuditRow } from "../storage/audit-reader.js";
 import type { PartnerStore } from "../storage/partners.js";
 import type { RequestStore } from "../storage/requests.js";
 import type { StaffAccount, StaffStore } from "../storage/staff.js";
-import type { AuditRow } from "./audit-reader.js";
 import type { ConsoleDeps } from "./deps.js";
 import type { SessionStore, StaffSession } from "./sessions.js";
 

@@ -1,9 +1,9 @@
 import type { Redis } from "ioredis";
-import type { Connection } from "mongoose";
 import type { Argon2Params } from "../crypto/index.js";
 import type { Channel } from "../intake/messages.js";
 import type { Log } from "../log/index.js";
 import type { AuditKeyring } from "../storage/audit-chain.js";
+import type { Connection } from "../storage/connection.js";
 import type { ErasureKeyStore } from "../storage/erasure-keys.js";
 import type { LoginLimits } from "./login-throttle.js";
 import type { SessionLimits } from "./sessions.js";

@@ -5,12 +5,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { cryptoReady } from "../crypto/index.js";
 import { AppError } from "../errors/app-error.js";
 import { createAuditLog } from "../storage/audit.js";
+import { createAuditReader } from "../storage/audit-reader.js";
 import { createPartnerStore } from "../storage/partners.js";
 import { createRequestStore } from "../storage/requests.js";
 import { createStaffStore } from "../storage/staff.js";
 import { registerAdminRoutes } from "./admin-routes.js";
 import { buildConsoleAssets } from "./assets.js";
-import { createAuditReader } from "./audit-reader.js";
 import { registerAuthRoutes } from "./auth-routes.js";
 import {
   BACKGROUND_HEADER,

@@ -2,6 +2,9 @@ import mongoose, { type Connection } from "mongoose";
 import { createErasureKeyStore, type ErasureKeyStore, type KeyStoreLocation } from "./erasure-keys.js";
 import { ensureIndexes } from "./indexes.js";
 
+/** The database connection type, for modules outside src/storage that pass a connection through. */
+export type { Connection };
+
 export interface Storage {
   readonly connection: Connection;
   /** The erasure key store (KEYSTORE_URI / KEYSTORE_DB): pass it to every request store. */

@@ -22,4 +22,16 @@ describe("architecture check (npm run cycles)", () => {
     expect(r.status).not.toBe(0);
     expect(r.stdout).toContain("no-circular");
   }, 60_000);
+
+  it("fails when the core imports the queue library (the package rules see npm packages)", () => {
+    const r = cruise("test/fixtures/core/uses-bullmq.ts");
+    expect(r.status).not.toBe(0);
+    expect(r.stdout).toContain("src-no-queue-library");
+  }, 60_000);
+
+  it("fails when mongoose is imported outside src/storage", () => {
+    const r = cruise("test/fixtures/core/uses-mongoose.ts");
+    expect(r.status).not.toBe(0);
+    expect(r.stdout).toContain("mongoose-only-in-storage");
+  }, 60_000);
 });

@@ -1,5 +1,5 @@
 import type { Connection } from "mongoose";
-import { auditModel } from "../storage/audit-model.js";
+import { auditModel } from "./audit-model.js";
 
 /** An audit event as the admin view lists it (ids and codes only, as stored). */
 export interface AuditRow {
