@@ -40,6 +40,14 @@ module.exports = {
       to: { path: "node_modules/bullmq" },
     },
     {
+      name: "channels-only-in-bots",
+      severity: "error",
+      comment:
+        "Only bots/ (and the stand-ins) talk to Telegram and Twilio libraries; the core and the queues know no channel SDK.",
+      from: { path: "^(src|queues|test/fixtures/core)/" },
+      to: { path: "node_modules/(grammy|@grammyjs|twilio)/" },
+    },
+    {
       name: "mongoose-only-in-storage",
       severity: "error",
       comment: "src/storage is the only place that imports mongoose.",

@@ -34,4 +34,10 @@ describe("architecture check (npm run cycles)", () => {
     expect(r.status).not.toBe(0);
     expect(r.stdout).toContain("mongoose-only-in-storage");
   }, 60_000);
+
+  it("fails when the core imports a channel SDK", () => {
+    const r = cruise("test/fixtures/core/uses-grammy.ts");
+    expect(r.status).not.toBe(0);
+    expect(r.stdout).toContain("channels-only-in-bots");
+  }, 60_000);
 });
