@@ -50,7 +50,8 @@ export interface OutboundWorkerOptions {
 const doneKey = (prefix: string, recipient: string) => `${prefix}:out:done:${recipient}`;
 /** Set when the recipient blocked us or is unsubscribed at the provider; cleared by their opt-in. */
 export const blockedKey = (prefix: string, recipient: string) => `${prefix}:out:blocked:${recipient}`;
-const optOutKey = (prefix: string, recipient: string) => `${prefix}:in:optout:${recipient}`;
+/** SMS opt-out (STOP) by lookup hash: nothing is sent until START. The ingress sets and clears it. */
+export const optOutKey = (prefix: string, recipient: string) => `${prefix}:in:optout:${recipient}`;
 
 /** Records the last sequence sent to a recipient, only ever moving forward. */
 const markDoneScript = `

@@ -1,3 +1,4 @@
+import { optOutKey } from "../../queues/outbound-worker.js";
 /**
  * Every Redis key the ingress writes, in one place. Keys carry only keyed hashes (never a phone number or
  * chat id); values are ciphertext or counters.
@@ -30,7 +31,7 @@ export function ingressKeys(prefix: string) {
     /** New intakes started by one sender on one day. */
     intakesToday: (sender: string, day: string) => `${p}:intakes:${sender}:${day}`,
     /** SMS opt-out (STOP) by lookup hash: nothing is sent until START. */
-    optOut: (sender: string) => `${p}:optout:${sender}`,
+    optOut: (sender: string) => optOutKey(prefix, sender),
   };
 }
 
