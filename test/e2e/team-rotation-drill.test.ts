@@ -280,9 +280,14 @@ describe("team key rotation drill through the screening worker (row 37)", () => 
       .find((line) => line.includes('"screening.team_key_unpinned"'));
     expect(refusal).toContain('"code":"TEAM_KEY_UNPINNED"');
     expect(refusal).toContain(keyB.keyId);
-    const delayed = await queues.screening.getDelayed();
-    expect(delayed).toHaveLength(1);
-    expect(delayed[0]?.attemptsMade).toBe(0);
+    // The log line comes just before the job is moved back to the delayed set.
+    await waitUntil(
+      "the job to wait in the delayed set",
+      async () => (await queues.screening.getDelayedCount()) === 1,
+    );
+    const [job] = await queues.screening.getDelayed();
+    expect(job?.attemptsMade).toBe(0);
+    expect(job?.failedReason ?? "").toBe("");
   });
 
   it("after intake keys pin-team, the waiting intake and the next one are sealed to B only", async () => {
