@@ -12,6 +12,8 @@ declare module "autocannon" {
     connections?: number;
     duration?: number;
     overallRate?: number;
+    /** Total requests to send, then stop (instead of a duration). */
+    amount?: number;
     method?: string;
     headers?: Record<string, string>;
     body?: string;
@@ -32,6 +34,7 @@ declare module "autocannon" {
     timeouts: number;
     "2xx": number;
     duration: number;
+    statusCodeStats?: Record<string, { count: number }>;
   }
   function autocannon(options: AutocannonOptions): Promise<AutocannonResult>;
   export default autocannon;

@@ -5,6 +5,7 @@ import { cryptoSection } from "./crypto.js";
 import { enumerationSection } from "./enumeration.js";
 import { ingressSection } from "./ingress.js";
 import type { BenchResult, Section, SectionContext } from "./lib.js";
+import { loginFloodSection } from "./login-flood.js";
 import { pacingSection } from "./pacing.js";
 import { screeningSection } from "./screening.js";
 import { cleanup } from "./support.js";
@@ -16,6 +17,7 @@ const sections: readonly Section[] = [
   enumerationSection,
   ingressSection,
   webhooksSection,
+  loginFloodSection,
   screeningSection,
   pacingSection,
 ];

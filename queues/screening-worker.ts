@@ -458,7 +458,11 @@ export interface TeamKeyResolverOptions {
   readonly pins: () => TeamPins | undefined;
   /** The database's team keys (the console stores the key the first admin made): checked, never trusted. */
   readonly store?: { currentTeamKey(): Promise<TeamKeyRecord | undefined> };
-  /** How long a resolved key is reused before the pins and the database are read again. */
+  /**
+   * How long a resolved key is reused before the pins and the database are read again. Default 0: every job
+   * reads both, so a team key rotation (row 37) holds the very next job. A cached key would keep sealing new
+   * requests to the retired key, which a departed member may hold, for that long after the rotation.
+   */
   readonly ttlMs?: number;
   /** How long "no key yet" or a refusal is remembered. */
   readonly missingTtlMs?: number;
@@ -477,7 +481,7 @@ export interface TeamKeyResolverOptions {
  * key is used; with no pin, the error propagates and the job retries.
  */
 export function createTeamKeyResolver(options: TeamKeyResolverOptions): TeamKeyResolver {
-  const ttlMs = options.ttlMs ?? 30_000;
+  const ttlMs = options.ttlMs ?? 0;
   const missingTtlMs = options.missingTtlMs ?? 5_000;
   const now = options.now ?? Date.now;
   let cached:
