@@ -25,6 +25,7 @@ import { CSP_REPORT_PATH, cookieOptions, helmetOptions, tokensEqual } from "./ht
 import { registerInvitationRoutes } from "./invitation-routes.js";
 import { PRODUCTION_KDF_FLOOR } from "./kdf-floor.js";
 import { registerRequestRoutes } from "./request-routes.js";
+import { registerRewrapRoutes } from "./rewrap-routes.js";
 import { createSessionStore } from "./sessions.js";
 import { renderShell } from "./shell.js";
 import { registerTeamKeyRoutes } from "./team-key-routes.js";
@@ -160,6 +161,7 @@ export function createConsolePlugin(deps: ConsoleDeps): (app: FastifyInstance) =
         registerAdminRoutes(scope, ctx);
         registerInvitationRoutes(scope, ctx);
         registerTeamKeyRoutes(scope, ctx);
+        registerRewrapRoutes(scope, ctx);
       },
       { prefix: "/staff" },
     );

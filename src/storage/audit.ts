@@ -34,6 +34,8 @@ export const auditActions = [
   "staff_disable",
   "staff_enable",
   "key_rotate",
+  /** One batch of stored requests' data keys re-sealed to the current team key after a rotation (counts only). */
+  "key_rewrap",
   "purge",
 ] as const;
 export type AuditAction = (typeof auditActions)[number];

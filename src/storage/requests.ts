@@ -1,5 +1,5 @@
 import type { Connection, QueryFilter } from "mongoose";
-import { erasureTag } from "../crypto/index.js";
+import { erasureTag, unwrapSealedKey } from "../crypto/index.js";
 import { AppError, isAppError } from "../errors/app-error.js";
 import type { Channel, Lang } from "../intake/messages.js";
 import { type ReasonCode, type RouteFlag, type Urgency, urgencyRank } from "../screening/types.js";
@@ -95,6 +95,24 @@ export interface ProtectionRequest extends RequestSummary {
   readonly notes: readonly StaffNote[];
 }
 
+/** A stored request's team-sealed data key as a re-wrap after a team key rotation needs it (no content). */
+export interface StoredDataKey {
+  readonly requestId: string;
+  readonly teamKeyId: string;
+  readonly version: number;
+  /** Wrapped under `erasureKey` (current requests), or null for a legacy request. */
+  readonly wrappedKey: Ciphertext | null;
+  /** Legacy requests only: the sealed data key in the document itself. */
+  readonly sealedKey: SealedDataKey | null;
+  /** Null if the key store no longer has it (the request is being shredded): nothing to re-wrap then. */
+  readonly erasureKey: Uint8Array | null;
+}
+
+/** The data key of one request re-sealed to `teamKeyId`: wrapped again (current requests) or sealed (legacy). */
+export type RewrappedDataKey =
+  | { readonly teamKeyId: string; readonly wrappedKey: Ciphertext }
+  | { readonly teamKeyId: string; readonly sealedKey: SealedDataKey };
+
 /** Filters the console queue and counts by. `assignee: null` means unassigned. */
 export interface RequestFilter {
   readonly status?: RequestStatus | readonly RequestStatus[];
@@ -187,8 +205,25 @@ export interface RequestStore {
   markForShredding(requestId: string): Promise<boolean>;
   /** Removes the data key and content of every request past `retentionUntil`, then deletes them. */
   shredExpired(now?: Date): Promise<ShredResult>;
+  /**
+   * Requests whose data key is still sealed to a team key other than `teamKeyId` (and not shredded), by id
+   * after `after`, at most `limit`; and how many there are in all. Drives the re-wrap after a team key
+   * rotation: whatever is still listed is what is left to do, so an interrupted re-wrap just runs again.
+   */
+  listUnderOtherTeamKey(
+    teamKeyId: string,
+    after: string | null,
+    limit: number,
+  ): Promise<{ items: readonly StoredDataKey[]; remaining: number }>;
+  /**
+   * Replaces a request's team-sealed data key with one re-sealed to `next.teamKeyId` (CONFLICT if the version
+   * moved or the request was shredded meanwhile). A wrapped key must open under the request's own erasure key
+   * to a data key sealed to that team key id, else BAD_REQUEST: a bad client cannot make a request unreadable.
+   */
+  rewrapDataKey(requestId: string, expectedVersion: number, next: RewrappedDataKey): Promise<void>;
 }
 
+const maxRewrapPage = 100;
 const summaryProjection = { content: 0, sealedKey: 0, notes: 0 } as const;
 const maxLatestAttempts = 30;
 const maxOpenBySender = 50;
@@ -557,6 +592,62 @@ export function createRequestStore(deps: RequestStoreDeps): RequestStore {
         }
         return { shredded, deleted, referralsDeleted };
       }),
+    listUnderOtherTeamKey: (teamKeyId, after, limit) =>
+      guarded(async () => {
+        const filter = {
+          teamKeyId: { $ne: teamKeyId },
+          $or: [{ wrappedKey: { $exists: true } }, { sealedKey: { $exists: true } }],
+        } as QueryFilter<RequestDoc>;
+        const [docs, remaining] = await Promise.all([
+          Requests.find(after ? { ...filter, _id: { $gt: after } } : filter, {
+            teamKeyId: 1,
+            version: 1,
+            wrappedKey: 1,
+            sealedKey: 1,
+          })
+            .sort({ _id: 1 })
+            .limit(Math.min(Math.max(1, limit), maxRewrapPage))
+            .lean<RequestDoc[]>(),
+          Requests.countDocuments(filter),
+        ]);
+        const items: StoredDataKey[] = [];
+        for (const d of docs) {
+          items.push({
+            requestId: d._id,
+            teamKeyId: d.teamKeyId,
+            version: d.version,
+            wrappedKey: (d.wrappedKey ?? null) as Ciphertext | null,
+            sealedKey: (d.sealedKey ?? null) as SealedDataKey | null,
+            erasureKey: d.wrappedKey ? await keys.get(d._id) : null,
+          });
+        }
+        return { items, remaining };
+      }),
+
+    rewrapDataKey: async (requestId, expectedVersion, next) => {
+      const erasureKey = "wrappedKey" in next ? await guarded(() => keys.get(requestId)) : null;
+      const sealedPrefix = `v1.datakey.${next.teamKeyId}.`;
+      await updateVersioned(requestId, expectedVersion, (current) => {
+        if ("wrappedKey" in next) {
+          if (!current.wrappedKey || !erasureKey) throw new AppError("CONFLICT");
+          let sealed: string;
+          try {
+            sealed = unwrapSealedKey(erasureKey, requestId, next.wrappedKey);
+          } catch {
+            throw new AppError("BAD_REQUEST", { detail: "not wrapped under this request's erasure key" });
+          }
+          if (!sealed.startsWith(sealedPrefix)) {
+            throw new AppError("BAD_REQUEST", { detail: "data key not sealed to the given team key" });
+          }
+          return { set: { wrappedKey: next.wrappedKey, teamKeyId: next.teamKeyId } };
+        }
+        if (!current.sealedKey || current.wrappedKey) throw new AppError("CONFLICT");
+        if (!next.sealedKey.startsWith(sealedPrefix)) {
+          throw new AppError("BAD_REQUEST", { detail: "data key not sealed to the given team key" });
+        }
+        return { set: { sealedKey: next.sealedKey, teamKeyId: next.teamKeyId } };
+      });
+    },
   };
 }
 

@@ -111,4 +111,43 @@ describe("team key rotation in Chromium (row 37)", () => {
     await opens(old.requestId, old.canary);
     await opens(requestId, "AFTER-ROTATION");
   }, 120_000);
+
+  it("re-wraps the stored requests from the admin page with progress; they then open under the new key", async () => {
+    // More requests sealed to the old key (the screening worker keeps using it until the new one is pinned).
+    const more = [
+      await seedRequest(h, { urgency: "normal" }),
+      await seedRequest(h, { urgency: "emergency" }),
+      await seedRequest(h, { urgency: "urgent" }),
+    ];
+    const current = await h.staff.currentTeamKey();
+    await page.goto(`${base}/staff#/admin`);
+    await page.waitForSelector("#rewrap-requests");
+    await page.waitForFunction(() =>
+      /4 stored requests are still sealed/.test(
+        document.querySelector("#rewrap-progress")?.textContent ?? "",
+      ),
+    );
+    await page.click("#rewrap-requests");
+    await page.waitForFunction(() =>
+      /^4 of 4 re-wrapped\. Every stored request/.test(
+        document.querySelector("#rewrap-progress")?.textContent ?? "",
+      ),
+    );
+    expect(await page.getAttribute("#rewrap-bar", "max")).toBe("4");
+    for (const r of [old, ...more]) {
+      expect((await h.requests.getRequest(r.requestId))?.teamKeyId).toBe(current?.keyId);
+    }
+    // Nothing left: a second run finds nothing to do.
+    await page.goto(`${base}/staff#/queue`);
+    await page.goto(`${base}/staff#/admin`);
+    await page.waitForFunction(() =>
+      /Every stored request is sealed to the current team key/.test(
+        document.querySelector("#rewrap-progress")?.textContent ?? "",
+      ),
+    );
+    await page.click("#sign-out");
+    await page.waitForSelector("#login-form");
+    await signIn();
+    for (const r of [old, ...more]) await opens(r.requestId, r.canary);
+  }, 120_000);
 });

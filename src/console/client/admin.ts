@@ -13,6 +13,7 @@ import { ApiError, api } from "./api.js";
 import { field, flash, h, nextFrame, replace } from "./dom.js";
 import { fingerprint } from "./fingerprint.js";
 import { adoptRotatedKey, derive, PERSONAL_KEY_ID, teamKey, unlockTeamKey } from "./keys.js";
+import { rewrapSection } from "./rewrap.js";
 import { me } from "./session.js";
 
 interface StaffRow {
@@ -212,6 +213,7 @@ export async function renderAdmin(root: HTMLElement): Promise<void> {
   }
 
   const rotated = h("div", { attrs: { id: "rotated" } });
+  const rewrap = rewrapSection();
   const rotateButton = h(
     "button",
     { attrs: { type: "button", id: "rotate-team-key" }, on: { click: () => void rotate() } },
@@ -272,7 +274,7 @@ export async function renderAdmin(root: HTMLElement): Promise<void> {
         ),
       );
       flash("Team key rotated.");
-      await loadStaff();
+      await Promise.all([loadStaff(), rewrap.refresh()]);
     } catch {
       wipe(fresh.secretKey);
       flash("Rotation did not complete; reload and try again.", "error");
@@ -337,6 +339,7 @@ export async function renderAdmin(root: HTMLElement): Promise<void> {
       ),
       rotateButton,
       rotated,
+      rewrap.element,
     ),
     h(
       "section",
