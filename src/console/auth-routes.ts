@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { availableParallelism } from "node:os";
 import { setTimeout } from "node:timers/promises";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
@@ -68,7 +69,12 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ConsoleContext): v
     now: ctx.now,
     ...(deps.loginLimits ? { limits: deps.loginLimits } : {}),
   });
-  const gate = createVerifyGate({ concurrent: 2, queued: 16 });
+  // Half the cores at most for Argon2id checks (one on a 2-core host): a sign-in flood must leave a core for
+  // the webhooks (bench: login-flood).
+  const gate = createVerifyGate({
+    concurrent: Math.max(1, Math.floor(availableParallelism() / 2)),
+    queued: 16,
+  });
   const fakeSalt = createFakeSalts({ redis: deps.redis, prefix: deps.redisPrefix });
   const fakeCost = createFakeCost(ctx.staff, ctx.now);
   const dummyHash = hashAuthKey(randomBytes(32));
