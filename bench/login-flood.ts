@@ -13,7 +13,7 @@ import { ingressKeys } from "../bots/ingress/redis-keys.js";
 import { defaultLoginLimits } from "../src/console/login-throttle.js";
 import { closeRedis, createRedis } from "../src/redis/connect.js";
 import { type BenchResult, figure, median, type Section } from "./lib.js";
-import { startService, TELEGRAM_SECRET } from "./pipeline.js";
+import { startService, telegramUpdateRequest } from "./pipeline.js";
 import { onCleanup, sleep } from "./support.js";
 
 const SECTION = "login flood";
@@ -56,30 +56,7 @@ export const loginFloodSection: Section = {
     const csrf = /name="csrf-token" content="([^"]+)"/.exec(await shell.text())?.[1] ?? "";
     const cookie = `staff_csrf=${csrf}`;
 
-    let next = 1;
-    const webhook: AutocannonRequest = {
-      method: "POST",
-      path: "/webhooks/telegram",
-      setupRequest(request) {
-        const n = next++;
-        const user = 8_100_000_000 + n;
-        const update = {
-          update_id: n,
-          message: {
-            message_id: n,
-            date: Math.floor(Date.now() / 1000),
-            chat: { id: user, type: "private", first_name: "A" },
-            from: { id: user, is_bot: false, first_name: "A", language_code: "en" },
-            text: "hello",
-          },
-        };
-        return {
-          ...request,
-          headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": TELEGRAM_SECRET },
-          body: JSON.stringify(update),
-        };
-      },
-    };
+    const webhook = telegramUpdateRequest(8_100_000_000);
     const signIn: AutocannonRequest = {
       method: "POST",
       path: "/staff/api/login",

@@ -2,6 +2,7 @@
  * The real service for the HTTP benches: `startRole` (the composition root of `intake serve|work|all`) on a
  * private Redis, a fresh database and real keys, talking to the Telegram and Twilio stand-ins.
  */
+import type { AutocannonRequest } from "autocannon";
 import { type Role, type RunningRole, startRole } from "../app/roles.js";
 import { type Config, loadConfig } from "../src/config/index.js";
 import { createLogger } from "../src/log/index.js";
@@ -90,4 +91,35 @@ export async function startService(
   const app = await startRole(options.role ?? "all", config, log);
   onCleanup(() => app.close());
   return { app, config, telegram, twilio, redisUrl: redis.url, mongoUri, prefix };
+}
+
+/**
+ * An autocannon request that posts a fresh private-chat Telegram update on each call (next update_id, a new
+ * user from `firstUserId` on), with the webhook secret. `counter` may be shared with other request kinds so
+ * their ids interleave.
+ */
+export function telegramUpdateRequest(firstUserId: number, counter = { next: 1 }): AutocannonRequest {
+  return {
+    method: "POST",
+    path: "/webhooks/telegram",
+    setupRequest(request) {
+      const n = counter.next++;
+      const user = firstUserId + n;
+      const update = {
+        update_id: n,
+        message: {
+          message_id: n,
+          date: Math.floor(Date.now() / 1000),
+          chat: { id: user, type: "private", first_name: "A" },
+          from: { id: user, is_bot: false, first_name: "A", language_code: "en" },
+          text: "hello",
+        },
+      };
+      return {
+        ...request,
+        headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": TELEGRAM_SECRET },
+        body: JSON.stringify(update),
+      };
+    },
+  };
 }

@@ -12,9 +12,9 @@ import { type BenchResult, compareRounds, figure, median, type Section } from ".
 import {
   PUBLIC_BASE_URL,
   startService,
-  TELEGRAM_SECRET,
   TWILIO_ACCOUNT_SID,
   TWILIO_FROM,
+  telegramUpdateRequest,
 } from "./pipeline.js";
 import { onCleanup } from "./support.js";
 
@@ -30,36 +30,13 @@ export const webhooksSection: Section = {
     // The `serve` role, as production deploys it: webhooks and the ingress; the workers run elsewhere.
     const service = await startService({ role: "serve" });
     const url = service.app.address;
-    let next = 1;
-
-    const telegramRequest: AutocannonRequest = {
-      method: "POST",
-      path: "/webhooks/telegram",
-      setupRequest(request) {
-        const n = next++;
-        const user = 8_000_000_000 + n;
-        const update = {
-          update_id: n,
-          message: {
-            message_id: n,
-            date: Math.floor(Date.now() / 1000),
-            chat: { id: user, type: "private", first_name: "A" },
-            from: { id: user, is_bot: false, first_name: "A", language_code: "en" },
-            text: "hello",
-          },
-        };
-        return {
-          ...request,
-          headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": TELEGRAM_SECRET },
-          body: JSON.stringify(update),
-        };
-      },
-    };
+    const counter = { next: 1 };
+    const telegramRequest = telegramUpdateRequest(8_000_000_000, counter);
     const smsRequest: AutocannonRequest = {
       method: "POST",
       path: "/webhooks/twilio/sms",
       setupRequest(request) {
-        const n = next++;
+        const n = counter.next++;
         const sid = `SM${randomBytes(16).toString("hex")}`;
         const params: Record<string, string> = {
           MessageSid: sid,
