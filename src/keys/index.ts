@@ -33,14 +33,10 @@ export {
 export {
   advanceLookupEpoch,
   type EpochAdvance,
-  epochKeyId,
   epochOf,
   epochOfKeyId,
   keepLookupEpochCurrent,
   type LookupEpochKeeper,
-  nextEpochStart,
-  ratchetLookupKey,
-  refreshKeyringInPlace,
 } from "./lookup-epoch.js";
 export {
   currentPin,

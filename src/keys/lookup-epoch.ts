@@ -40,11 +40,6 @@ export function epochOf(now: Date, epochDays: number): number {
   return Math.floor(now.getTime() / DAY_MS / epochDays);
 }
 
-/** When the epoch after `now` begins (ms since 1970). */
-export function nextEpochStart(now: Date, epochDays: number): number {
-  return (epochOf(now, epochDays) + 1) * epochDays * DAY_MS;
-}
-
 /** One step of the ratchet: the key of `epoch` from the key before it (or from a seed). */
 export function ratchetLookupKey(previous: Uint8Array, epoch: number): Uint8Array {
   const mac = createHmac("sha256", previous);

@@ -59,35 +59,13 @@ export function leakForms(value: string): string[] {
   return [...forms];
 }
 
-/** Every string Redis holds under `prefix` (keys, values, hash fields, list/set/zset members, stream fields). */
-export async function redisStrings(redis: Redis, prefix: string): Promise<string[]> {
-  const out: string[] = [];
-  let cursor = "0";
-  do {
-    const [next, batch] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-    cursor = next;
-    for (const key of batch) {
-      out.push(key);
-      const type = await redis.type(key);
-      if (type === "string") out.push(((await redis.getBuffer(key)) ?? Buffer.alloc(0)).toString("latin1"));
-      else if (type === "hash") {
-        for (const [f, v] of Object.entries(await redis.hgetallBuffer(key)))
-          out.push(f, v.toString("latin1"));
-      } else if (type === "list")
-        out.push(...(await redis.lrangeBuffer(key, "0", "-1")).map((b) => b.toString("latin1")));
-      else if (type === "set")
-        out.push(...(await redis.smembersBuffer(key)).map((b) => b.toString("latin1")));
-      else if (type === "zset") out.push(...(await redis.zrange(key, "0", "-1", "WITHSCORES")));
-      else if (type === "stream") {
-        for (const [id, fields] of await redis.xrange(key, "-", "+")) out.push(id, ...fields);
-      }
-    }
-  } while (cursor !== "0");
-  return out;
-}
-
-/** Every key under `prefix` with all it holds as one text (for finding which keys name something). */
+/**
+ * Every key under `prefix` with everything it holds as one text: string values, hash fields and values,
+ * list/set members and stream fields as raw bytes (latin1, so binary survives byte for byte), sorted-set members
+ * with their scores.
+ */
 export async function redisEntries(redis: Redis, prefix: string): Promise<{ key: string; value: string }[]> {
+  const raw = (b: Buffer) => b.toString("latin1");
   const out: { key: string; value: string }[] = [];
   let cursor = "0";
   do {
@@ -95,14 +73,17 @@ export async function redisEntries(redis: Redis, prefix: string): Promise<{ key:
     cursor = next;
     for (const key of batch) {
       const type = await redis.type(key);
-      let value = "";
-      if (type === "string") value = ((await redis.getBuffer(key)) ?? Buffer.alloc(0)).toString("latin1");
-      else if (type === "hash") value = JSON.stringify(await redis.hgetall(key));
-      else if (type === "list") value = JSON.stringify(await redis.lrange(key, "0", "-1"));
-      else if (type === "set") value = JSON.stringify(await redis.smembers(key));
-      else if (type === "zset") value = JSON.stringify(await redis.zrange(key, "0", "-1"));
-      else if (type === "stream") value = JSON.stringify(await redis.xrange(key, "-", "+"));
-      out.push({ key, value });
+      let parts: string[] = [];
+      if (type === "string") parts = [raw((await redis.getBuffer(key)) ?? Buffer.alloc(0))];
+      else if (type === "hash") {
+        parts = Object.entries(await redis.hgetallBuffer(key)).flatMap(([f, v]) => [f, raw(v)]);
+      } else if (type === "list") parts = (await redis.lrangeBuffer(key, "0", "-1")).map(raw);
+      else if (type === "set") parts = (await redis.smembersBuffer(key)).map(raw);
+      else if (type === "zset") parts = await redis.zrange(key, "0", "-1", "WITHSCORES");
+      else if (type === "stream") {
+        parts = (await redis.xrange(key, "-", "+")).flatMap(([id, fields]) => [id, ...fields]);
+      }
+      out.push({ key, value: parts.join("\n") });
     }
   } while (cursor !== "0");
   return out;
